@@ -1,0 +1,172 @@
+"""Command line: a thin layer over the library.
+
+    python -m generator check  [--config feeds.yaml]
+    python -m generator fetch  [--config feeds.yaml] [--snapshots snapshots]
+    python -m generator build  [--config FILE] [--snapshots DIR] [--docs DIR] [--now ISO-8601]
+                               [--writer extractive|claude] [--model NAME] [--batch]
+    python -m generator site   [--mkdocs mkdocs.yml] [--site-dir site]
+
+Exit status: 0 success; 1 some feeds or stories failed (the rest was done);
+2 the configuration is invalid (nothing else ran).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from .config import load_config
+from .errors import ConfigErrors
+from .models import Config
+
+
+def _parse_now(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r} (e.g. 2026-11-23T18:00:00Z)") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def _load(path: str) -> Config | None:
+    try:
+        return load_config(path)
+    except ConfigErrors as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        count = len(exc.errors)
+        print(f"{path}: {count} error{'s' if count != 1 else ''}; nothing was run", file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    enabled = sum(1 for f in config.feeds if f.enabled)
+    print(f"{args.config}: OK — {len(config.feeds)} feeds ({enabled} enabled) in {len(config.beats)} beats")
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    from .fetch import fetch_all, format_results
+
+    results = fetch_all(config, Path(args.snapshots), now=dt.datetime.now(dt.timezone.utc), timeout=args.timeout)
+    print(format_results(results))
+    return 1 if any(r.status == "error" for r in results) else 0
+
+
+def choose_writer(args: argparse.Namespace, config: Config):
+    from .writers import make_writer
+
+    name = args.writer or ("claude" if os.environ.get("ANTHROPIC_API_KEY") else "extractive")
+    if name == "claude":
+        return make_writer(
+            "claude",
+            model=args.model or config.site.model,
+            batch=args.batch,
+            concurrency=args.concurrency,
+            cache_dir=Path(args.cache_dir) / "claude",
+        )
+    return make_writer(name)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    from .pipeline import build
+
+    if args.writer == "claude" and not os.environ.get("ANTHROPIC_API_KEY"):
+        print("error: --writer claude needs ANTHROPIC_API_KEY in the environment", file=sys.stderr)
+        return 2
+    writer = choose_writer(args, config)
+    print(f"writer: {writer.name}", file=sys.stderr)
+    report = build(
+        config,
+        Path(args.snapshots),
+        Path(args.docs),
+        writer,
+        now=args.now,
+        cache_dir=Path(args.cache_dir),
+        log=lambda message: print(message, file=sys.stderr),
+    )
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for story_id, edition, message in report.failures:
+        print(f"error: story {story_id} ({edition}) was not published: {message}", file=sys.stderr)
+    summary = getattr(writer, "summary", None)
+    if callable(summary):
+        print(summary())
+    print(report.summary())
+    return 1 if report.failures else 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from .site import build_site
+
+    try:
+        build_site(Path(args.mkdocs), Path(args.site_dir))
+    except Exception as exc:  # noqa: BLE001 - mkdocs raises many kinds; report and keep the old site
+        print(f"error: site build failed, previous {args.site_dir}/ kept: {exc}", file=sys.stderr)
+        return 1
+    print(f"site built into {args.site_dir}/")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator", description="AI-discourse briefings: feeds → snapshots → briefings → site.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def config_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", default="feeds.yaml", help="sources, beats and site settings (default: feeds.yaml)")
+
+    p = sub.add_parser("check", help="validate feeds.yaml", description="Validate feeds.yaml. Example: python -m generator check --config feeds.yaml")
+    config_arg(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("fetch", help="download every enabled feed into snapshots/", description="Download every enabled feed. Example: python -m generator fetch")
+    config_arg(p)
+    p.add_argument("--snapshots", default="snapshots", help="snapshot folder (default: snapshots)")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds allowed for each feed (default: 20)")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("build", help="write briefings into docs/ from snapshots/",
+                       description="Write briefings from snapshots. Example: python -m generator build --now 2026-11-23T23:00:00Z")
+    config_arg(p)
+    p.add_argument("--snapshots", default="snapshots", help="snapshot folder (default: snapshots)")
+    p.add_argument("--docs", default="docs", help="MkDocs docs folder (default: docs)")
+    p.add_argument("--now", type=_parse_now, default=None, help="edition time, ISO-8601 (default: the newest snapshot's time)")
+    p.add_argument("--writer", choices=("extractive", "claude"), default=None,
+                   help="who writes the briefings (default: claude when ANTHROPIC_API_KEY is set, else extractive)")
+    p.add_argument("--model", default=None, help="Claude model (default: site.model in feeds.yaml)")
+    p.add_argument("--batch", action="store_true", help="use the Message Batches API (half price, slower)")
+    p.add_argument("--concurrency", type=int, default=8, help="stories written at once by Claude (default: 8)")
+    p.add_argument("--cache-dir", default=".cache", help="parse and response caches (default: .cache)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("site", help="build the MkDocs site into site/, keeping the old one if the build fails",
+                       description="Build the site with mkdocs --strict. Example: python -m generator site --site-dir site")
+    p.add_argument("--mkdocs", default="mkdocs.yml", help="MkDocs configuration (default: mkdocs.yml)")
+    p.add_argument("--site-dir", default="site", help="output folder (default: site)")
+    p.set_defaults(func=cmd_site)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

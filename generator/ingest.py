@@ -1,0 +1,422 @@
+"""Turn snapshot files into Items with feedparser.
+
+A snapshot is the raw bytes a feed served (``snapshots/<feed-id>/<stamp>.xml``,
+optionally beside a ``<stamp>.meta.json`` written by fetch that records the
+HTTP Content-Type). Every entry becomes an :class:`~generator.models.Item`
+holding plain text only; duplicates (same entry id, or the same link after
+normalization) merge into one item that remembers every feed that carried it.
+
+Problems are reported, never fatal: a feed that is not well-formed XML is
+used as far as feedparser could read it; entries without a usable link are
+skipped and counted; dates that are missing, unparseable or in the future
+fall back to the snapshot's own time.
+
+Parsing is the slow part, so each snapshot's items are cached on disk keyed
+by the file's content hash and everything that shapes the result; a rebuild
+with nothing new parses nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+import feedparser
+
+from .models import Config, Feed, Item
+from .textutil import digest, html_to_text, normalize_space, normalize_url, one_line, safe_url, truncate
+
+#: Bump when the way entries become items changes: invalidates the parse cache.
+INGEST_VERSION = "4"
+#: Longest plain text kept per item (characters).
+MAX_TEXT = 4000
+#: Longest title kept (characters).
+MAX_TITLE = 300
+#: A date more than this far past the snapshot's time is not believed.
+FUTURE_TOLERANCE = dt.timedelta(hours=1)
+
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+_STAMP = re.compile(r"^(\d{8}T\d{6}Z)$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    feed_id: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.feed_id}: {self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    feed: Feed
+    path: Path
+    taken: dt.datetime
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    items: tuple[Item, ...]
+    problems: tuple[Problem, ...]
+    snapshots: tuple[Snapshot, ...]
+    #: Snapshots whose items came from the parse cache.
+    cache_hits: int = 0
+
+
+def parse_stamp(name: str) -> dt.datetime | None:
+    match = _STAMP.match(name)
+    if not match:
+        return None
+    try:
+        return dt.datetime.strptime(match.group(1), STAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def find_snapshots(config: Config, snapshots_dir: Path) -> tuple[list[Snapshot], list[Problem]]:
+    """Every snapshot of every enabled feed, in config order then time order."""
+    snapshots: list[Snapshot] = []
+    problems: list[Problem] = []
+    known = {feed.id for feed in config.feeds}
+    if snapshots_dir.is_dir():
+        for child in sorted(snapshots_dir.iterdir()):
+            if child.is_dir() and not child.name.startswith(".") and child.name not in known:
+                problems.append(Problem(child.name, str(child), "no feed with this id in the configuration; ignored"))
+    for feed in config.feeds:
+        if not feed.enabled:
+            continue
+        folder = snapshots_dir / feed.id
+        if not folder.is_dir():
+            problems.append(Problem(feed.id, str(folder), "no snapshots yet"))
+            continue
+        for path in sorted(folder.glob("*.xml")):
+            taken = parse_stamp(path.stem)
+            if taken is None:
+                problems.append(Problem(feed.id, str(path), "file name is not a UTC stamp like 20261121T060000Z; ignored"))
+                continue
+            snapshots.append(Snapshot(feed, path, taken))
+    return snapshots, problems
+
+
+def ingest(config: Config, snapshots_dir: Path, *, cache_dir: Path | None = None, until: dt.datetime | None = None) -> IngestResult:
+    """Read every snapshot (taken no later than ``until``) into merged, plain-text items."""
+    snapshots, problems = find_snapshots(config, snapshots_dir)
+    if until is not None:
+        snapshots = [s for s in snapshots if s.taken <= until]
+    items: list[Item] = []
+    hits = 0
+    for snapshot in snapshots:
+        parsed, snapshot_problems, hit = _parse_cached(snapshot, cache_dir)
+        hits += hit
+        items.extend(parsed)
+        problems.extend(snapshot_problems)
+    return IngestResult(tuple(merge_duplicates(items)), tuple(problems), tuple(snapshots), hits)
+
+
+# --- one snapshot -------------------------------------------------------------
+
+
+def _feed_key(feed: Feed) -> str:
+    return json.dumps([INGEST_VERSION, feed.id, feed.title, feed.platform, feed.max_items])
+
+
+def _parse_cached(snapshot: Snapshot, cache_dir: Path | None) -> tuple[list[Item], list[Problem], int]:
+    data = snapshot.path.read_bytes()
+    meta = _read_meta(snapshot.path)
+    if cache_dir is None:
+        items, problems = parse_snapshot(snapshot, data, meta)
+        return items, problems, 0
+    key = hashlib.sha256(data + b"\x00" + _feed_key(snapshot.feed).encode() + json.dumps(meta, sort_keys=True).encode()).hexdigest()
+    path = cache_dir / "ingest" / f"{key[:40]}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        items = [_item_from_json(raw) for raw in cached["items"]]
+        problems = [Problem(snapshot.feed.id, str(snapshot.path), message) for message in cached["problems"]]
+        return items, problems, 1
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    items, problems = parse_snapshot(snapshot, data, meta)
+    _write_json_atomic(path, {"items": [_item_to_json(i) for i in items], "problems": [p.message for p in problems]})
+    return items, problems, 0
+
+
+def _read_meta(path: Path) -> dict:
+    meta_path = path.with_name(path.stem + ".meta.json")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def parse_snapshot(snapshot: Snapshot, data: bytes, meta: dict | None = None) -> tuple[list[Item], list[Problem]]:
+    """Parse one snapshot's bytes into items (not yet merged across snapshots)."""
+    feed = snapshot.feed
+    problems: list[Problem] = []
+
+    def report(message: str) -> None:
+        problems.append(Problem(feed.id, str(snapshot.path), message))
+
+    headers = {}
+    content_type = (meta or {}).get("content_type")
+    if isinstance(content_type, str) and content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    entries = parsed.entries
+    if parsed.bozo:
+        exc = parsed.get("bozo_exception")
+        reason = _bozo_reason(exc)
+        if entries:
+            report(f"{reason}; using the {len(entries)} entries that parsed")
+        elif not data.strip():
+            report("empty file; no entries")
+            return [], problems
+        elif _looks_like_html(data):
+            report("an HTML page, not a feed; no entries")
+            return [], problems
+        else:
+            report(f"{reason}; no entries could be read")
+            return [], problems
+    if not entries:
+        if _looks_like_html(data):
+            report("an HTML page, not a feed; no entries")
+        else:
+            report("the feed has no entries")
+        return [], problems
+
+    feed_link = safe_url(parsed.feed.get("link"))
+    items: list[Item] = []
+    skipped_links = 0
+    estimated = 0
+    future = 0
+    for entry in entries:
+        item, flags = _entry_to_item(entry, snapshot, feed_link)
+        if item is None:
+            skipped_links += 1
+            continue
+        estimated += "estimated" in flags
+        future += "future" in flags
+        items.append(item)
+    if skipped_links:
+        report(f"{skipped_links} entr{'y' if skipped_links == 1 else 'ies'} without a usable http(s) link skipped")
+    if estimated:
+        report(f"{estimated} entr{'y' if estimated == 1 else 'ies'} without a readable date; dated by the snapshot time")
+    if future:
+        report(f"{future} entr{'y' if future == 1 else 'ies'} dated in the future; dated by the snapshot time")
+    if feed.max_items is not None and len(items) > feed.max_items:
+        items = sorted(items, key=lambda i: (i.published, i.id), reverse=True)[: feed.max_items]
+    return items, problems
+
+
+def _bozo_reason(exc: BaseException | None) -> str:
+    if exc is None:
+        return "not a well-formed feed"
+    text = one_line(str(exc)) or type(exc).__name__
+    name = type(exc).__name__
+    if "CharacterEncoding" in name:
+        return f"wrong or missing encoding declaration ({text})"
+    if "NonXMLContentType" in name:
+        return f"served with a non-XML content type ({text})"
+    return f"not well-formed XML ({text})"
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip().lower()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return (head.startswith(b"<!doctype html") or head.startswith(b"<html")) and not any(
+        tag in data[:8192].lower() for tag in (b"<rss", b"<feed", b"<rdf:rdf")
+    )
+
+
+# --- one entry ----------------------------------------------------------------
+
+_HN_BOILERPLATE = re.compile(r"^(?:Article URL|Comments URL|Points|# Comments):.*$", re.MULTILINE)
+_ARXIV_PREFIX = re.compile(r"^arXiv:\S+\s+Announce Type:\s*\S+\s*(?:Abstract:\s*)?", re.IGNORECASE)
+_REDDIT_FOOTER = re.compile(r"\s*submitted by\s+/?u/\S+\s*(?:\[link\])?\s*(?:\[comments\])?\s*$", re.IGNORECASE)
+_HN_COMMENT_TITLE = re.compile(r'^New comment by (\S+) in "(.*)"$')
+_MASTODON_USER = re.compile(r"^https?://([^/]+)/@([^/]+)/")
+
+
+def _entry_to_item(entry, snapshot: Snapshot, feed_link: str) -> tuple[Item | None, set[str]]:
+    feed = snapshot.feed
+    flags: set[str] = set()
+    url = safe_url(entry.get("link"), feed_link or None)
+    if not url:
+        for link in entry.get("links", ()):
+            url = safe_url(link.get("href"), feed_link or None)
+            if url:
+                break
+    if not url:
+        return None, flags
+
+    title = one_line(html_to_text(entry.get("title", "")))
+    text = _entry_text(entry)
+    author = one_line(html_to_text(entry.get("author", "")))
+    platform = feed.platform
+    outlet = ""
+
+    if platform == "hackernews":
+        text = normalize_space(_HN_BOILERPLATE.sub("", text))
+        match = _HN_COMMENT_TITLE.match(title)
+        if match:
+            author = author or match.group(1)
+            title = f"Comment on “{match.group(2)}”"
+    elif platform == "arxiv":
+        text = _ARXIV_PREFIX.sub("", text).strip()
+    elif platform == "reddit":
+        text = _REDDIT_FOOTER.sub("", text).strip()
+        if text in ("[link]", "[link] [comments]"):
+            text = ""
+        author = author.removeprefix("/")
+    elif platform == "news":
+        source = entry.get("source") or {}
+        outlet = one_line(source.get("title", "")) if hasattr(source, "get") else ""
+        if outlet:
+            if title.endswith(f" - {outlet}"):
+                title = title[: -len(outlet) - 3].rstrip()
+            # Google News descriptions only repeat the headline and outlet.
+            if one_line(text) in (f"{title} {outlet}", f"{title} - {outlet}", title, f"{title}  {outlet}"):
+                text = ""
+    elif platform in ("mastodon", "bluesky"):
+        match = _MASTODON_USER.match(url)
+        if not author and match and platform == "mastodon":
+            author = f"@{match.group(2).lstrip('@')}@{match.group(1)}"
+    if not author:
+        author = feed.title if platform in ("bluesky", "youtube", "blog") else ""
+
+    text = truncate(text, MAX_TEXT)
+    if not title:
+        title = truncate(one_line(text), 90) if text else feed.title
+    title = truncate(title, MAX_TITLE)
+    if not text:
+        text = title
+
+    published, how = _entry_time(entry, snapshot.taken)
+    if how:
+        flags.add(how)
+    raw_id = entry.get("id") or entry.get("guid") or url
+    item = Item(
+        id=digest(one_line(str(raw_id))),
+        feed_id=feed.id,
+        platform=platform,
+        title=title,
+        url=url,
+        author=author,
+        published=published,
+        text=text,
+        date_estimated=bool(how),
+        feeds=(feed.id,),
+        feed_title=feed.title,
+        outlet=outlet,
+    )
+    return item, flags
+
+
+def _entry_text(entry) -> str:
+    """The richest plain text the entry offers: content, summary or media description."""
+    candidates: list[str] = []
+    for content in entry.get("content", ()) or ():
+        candidates.append(content.get("value", ""))
+    candidates.append(entry.get("summary", ""))
+    media = entry.get("media_description")
+    if isinstance(media, str):
+        candidates.append(media)
+    texts = [html_to_text(c) for c in candidates if c]
+    return max(texts, key=len, default="")
+
+
+def _entry_time(entry, taken: dt.datetime) -> tuple[dt.datetime, str]:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                when = dt.datetime.fromtimestamp(calendar.timegm(value), dt.timezone.utc)
+            except (OverflowError, ValueError, TypeError, OSError):
+                continue
+            if when > taken + FUTURE_TOLERANCE:
+                return taken, "future"
+            return when, ""
+    return taken, "estimated"
+
+
+# --- merging ------------------------------------------------------------------
+
+
+def merge_duplicates(items: Iterable[Item]) -> list[Item]:
+    """Merge items with the same id or the same normalized link.
+
+    Items arrive in feed order then snapshot order; a later copy of the same
+    entry (a newer snapshot) replaces the text of the earlier one, the
+    earliest publication time is kept, and ``feeds`` lists every feed that
+    carried it. Output is sorted by (published, id), so it does not depend on
+    the order of the input.
+    """
+    by_key: dict[str, int] = {}
+    merged: list[Item] = []
+    for item in items:
+        keys = (f"id:{item.id}", f"url:{normalize_url(item.url)}")
+        index = next((by_key[k] for k in keys if k in by_key), None)
+        if index is None:
+            by_key.update({k: len(merged) for k in keys})
+            merged.append(item)
+            continue
+        merged[index] = _combine(merged[index], item)
+        by_key.update({k: index for k in keys})
+    return sorted(merged, key=lambda i: (i.published, i.id))
+
+
+def _combine(first: Item, second: Item) -> Item:
+    """One item from two copies: a newer snapshot of the same feed wins; across feeds the first feed keeps its identity and the richer text is kept."""
+    base = second if second.feed_id == first.feed_id else first
+    feeds = first.feeds + tuple(f for f in second.feeds if f not in first.feeds)
+    dated = [i for i in (first, second) if not i.date_estimated]
+    published = min(i.published for i in (dated or (first, second)))
+    return replace(
+        base,
+        id=first.id,
+        author=base.author or first.author or second.author,
+        text=max(base.text, second.text if base is first else first.text, key=len),
+        published=published,
+        date_estimated=not dated,
+        feeds=feeds,
+    )
+
+
+# --- cache I/O ----------------------------------------------------------------
+
+
+def _item_to_json(item: Item) -> dict:
+    raw = asdict(item)
+    raw["published"] = item.published.isoformat()
+    raw["feeds"] = list(item.feeds)
+    return raw
+
+
+def _item_from_json(raw: dict) -> Item:
+    raw = dict(raw)
+    raw["published"] = dt.datetime.fromisoformat(raw["published"])
+    raw["feeds"] = tuple(raw["feeds"])
+    return Item(**raw)
+
+
+def _write_json_atomic(path: Path, value) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        # The cache is an optimisation: a read-only or full disk must not stop a build.
+        pass

@@ -1,0 +1,43 @@
+"""Build the MkDocs site so that a failed build never damages the published one.
+
+The site is built with ``--strict`` into a fresh temporary folder beside the
+target; only when that succeeds is it swapped in for the old ``site/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def build_site(mkdocs_yml: Path, site_dir: Path) -> None:
+    """Run a strict MkDocs build into ``site_dir``, replacing it only on success."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        config = load_config(config_file=str(mkdocs_yml), strict=True, site_dir=str(tmp))
+        build(config)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        logger.removeHandler(handler)
+    old = None
+    if site_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
+        old.rmdir()
+        site_dir.rename(old)
+    tmp.rename(site_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
