@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## build: generate briefings from snapshots/ into docs/, then the site into site/
+# A build whose stories partly failed (exit 1) still publishes the rest;
+# an invalid feeds.yaml (exit 2) stops here.
 build: $(STAMP)
-	$(PY) -m generator build
+	@$(PY) -m generator build; status=$$?; \
+	  if [ $$status -eq 1 ]; then echo "warning: some stories were not written (see above); publishing the rest" >&2; \
+	  elif [ $$status -ne 0 ]; then exit $$status; fi
 	$(PY) -m generator site
 
 ## test: run the whole test suite

@@ -1,0 +1,200 @@
+"""End to end: bundled snapshots → docs/ → site/, checked as a reader and a contributor see it."""
+
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import frontmatter
+import pytest
+import yaml
+
+from generator.config import load_config
+from generator.ingest import ingest
+from generator.pipeline import build
+from generator.site import build_site
+from generator.writers.extractive import ExtractiveWriter
+
+from conftest import REPO, utc
+
+NOW = utc(2026, 11, 23, 23, 59)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def mkdocs_yml_for(docs: Path, where: Path) -> Path:
+    """A copy of the project's mkdocs.yml that builds ``docs`` instead of docs/."""
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["docs_dir"] = str(docs)
+    config["hooks"] = [str(REPO / h) for h in config["hooks"]]
+    config["theme"]["custom_dir"] = str(REPO / config["theme"]["custom_dir"])
+    config["extra"]["briefings_config"] = str(REPO / "feeds.yaml")
+    path = where / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+class CountingWriter(ExtractiveWriter):
+    def __init__(self):
+        self.calls = 0
+
+    def write_all(self, jobs):
+        for outcome in super().write_all(jobs):
+            self.calls += 1
+            yield outcome
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    docs = tmp / "docs"
+    shutil.copytree(REPO / "docs" / "assets", docs / "assets")
+    config = load_config(REPO / "feeds.yaml")
+    report = build(config, REPO / "snapshots", docs, ExtractiveWriter(), now=NOW, cache_dir=tmp / "cache")
+    site = tmp / "site"
+    build_site(mkdocs_yml_for(docs, tmp), site)
+    return tmp, docs, site, report, config
+
+
+def test_build_writes_dated_editions(built):
+    _, docs, _, report, _ = built
+    assert report.failures == []
+    days = sorted(p.name for p in (docs / "briefings" / "2026" / "11").iterdir())
+    assert len(days) >= 3
+    briefings = list((docs / "briefings").rglob("*.md"))
+    assert len(briefings) >= 12
+
+
+def test_every_footnote_links_to_a_snapshot_url(built):
+    _, docs, _, _, config = built
+    urls = {i.url for i in ingest(config, REPO / "snapshots").items}
+    for path in (docs / "briefings").rglob("*.md"):
+        post = frontmatter.load(path)
+        footnotes = re.findall(r"^\[\^\d+\]: \[.*?\]\(<([^>]+)>\)", post.content, re.MULTILINE)
+        assert footnotes, path
+        assert len(footnotes) == len(post["sources"])
+        for url in footnotes:
+            assert url in urls, (path, url)
+        assert [s["url"] for s in post["sources"]] == footnotes
+
+
+class Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.links += [v for k, v in attrs if k == "href" and v]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(path: Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def test_home_page_lists_teasers_newest_first(built):
+    _, docs, site, _, _ = built
+    home = (site / "index.html").read_text(encoding="utf-8")
+    entries = [frontmatter.load(p) for p in (docs / "briefings").rglob("*.md")]
+    newest = max(str(e["date"]) for e in entries)
+    shown = [e for e in entries if str(e["date"]) == newest]
+    for e in shown:
+        assert str(yaml.safe_load(yaml.safe_dump(e["title"]))) .split()[0] in home
+    # editions appear newest first
+    dates = re.findall(r'class="edition-date"[^>]*>([^<]+)<', home)
+    assert dates and dates == sorted(dates, key=lambda d: __import__("datetime").datetime.strptime(d.strip(), "%A, %d %B %Y"), reverse=True)
+
+
+def test_internal_links_resolve_and_nothing_external_is_loaded(built):
+    _, _, site, _, _ = built
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":  # served from any depth, so its links are absolute
+            continue
+        parsed = parse(page)
+        for href in parsed.links:
+            if href.startswith(("http://", "https://", "mailto:", "#")):
+                continue
+            target = (page.parent / href.split("#")[0]).resolve()
+            if href.split("#")[0] == "":
+                continue
+            assert target.exists() or (target / "index.html").exists(), (page, href)
+        source = page.read_text(encoding="utf-8")
+        for match in re.finditer(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="(https?://[^"]+)"', source):
+            tag = match.group(0)
+            assert "rel=\"canonical\"" in tag or "rel=\"alternate\"" in tag, (page, tag)
+
+
+def test_site_has_beats_archive_about_and_feeds(built):
+    _, _, site, _, config = built
+    for beat in config.beats:
+        assert (site / "beats" / beat.id / "index.html").is_file()
+    assert (site / "archive" / "index.html").is_file()
+    about = (site / "about" / "index.html").read_text(encoding="utf-8")
+    for feed in config.feeds:
+        assert feed.url.replace("&", "&amp;") in about
+    import feedparser
+
+    rss = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not rss.bozo and len(rss.entries) >= 12
+    assert (site / "search" / "search_index.json").is_file()
+
+
+def test_same_inputs_give_identical_docs_and_a_rebuild_writes_nothing(built, tmp_path):
+    _, docs, _, _, config = built
+    other = tmp_path / "docs"
+    shutil.copytree(REPO / "docs" / "assets", other / "assets")
+    build(config, REPO / "snapshots", other, ExtractiveWriter(), now=NOW, cache_dir=tmp_path / "cache")
+    assert tree_digest(other) == tree_digest(docs)
+    writer = CountingWriter()
+    before = {p: p.stat().st_mtime_ns for p in other.rglob("*") if p.is_file()}
+    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    assert report.written == [] and report.removed == []
+    assert writer.calls == 0
+    assert {p: p.stat().st_mtime_ns for p in other.rglob("*") if p.is_file()} == before
+
+
+def test_hand_edited_briefing_is_never_overwritten(built, tmp_path):
+    _, docs, _, _, config = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    victim = sorted((other / "briefings").rglob("*.md"))[0]
+    text = victim.read_text(encoding="utf-8").replace("edited_by_hand: false", "edited_by_hand: true")
+    text = text.replace("\n# ", "\n# Corrected: ", 1)
+    victim.write_text(text, encoding="utf-8")
+    # A different writer fingerprint would regenerate everything else.
+    class Other(ExtractiveWriter):
+        def fingerprint(self):
+            return "other"
+
+    report = build(config, REPO / "snapshots", other, Other(), now=NOW, cache_dir=tmp_path / "cache")
+    assert victim.read_text(encoding="utf-8") == text
+    assert report.hand_edited == 1
+    assert victim.relative_to(other).as_posix() not in report.written
+
+
+def test_cli_build_is_deterministic_without_now(tmp_path):
+    """Without --now the edition time comes from the snapshots, not the clock."""
+    outs = []
+    for n in range(2):
+        docs = tmp_path / f"docs{n}"
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--docs", str(docs), "--cache-dir", str(tmp_path / f"c{n}"), "--writer", "extractive"],
+            cwd=REPO, capture_output=True, text=True, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "files written" in result.stdout
+        outs.append(tree_digest(docs))
+    assert outs[0] == outs[1]

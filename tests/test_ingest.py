@@ -1,0 +1,190 @@
+"""Ingest: feed bytes → plain-text items with UTC dates, merged duplicates, reported problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from generator.ingest import Snapshot, ingest, merge_duplicates, parse_snapshot
+from generator.models import Beat, Config, Feed, Site
+
+from conftest import REPO, utc
+
+TAKEN = utc(2026, 11, 21, 22, 0)
+
+REDDIT_ATOM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+<category term="LocalLLaMA" label="r/LocalLLaMA"/><id>/r/LocalLLaMA/.rss</id><title>LocalLLaMA</title>
+<updated>2026-11-21T20:00:00+00:00</updated>
+<entry>
+ <author><name>/u/quant_goblin</name><uri>https://www.reddit.com/user/quant_goblin</uri></author>
+ <content type="html">&lt;!-- SC_OFF --&gt;&lt;div class="md"&gt;&lt;p&gt;Weights are not a product. Where is the &lt;em&gt;inference&lt;/em&gt; server &amp;amp; the eval harness?&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;/div&gt;&lt;!-- SC_ON --&gt; &amp;#32; submitted by &amp;#32; &lt;a href="https://www.reddit.com/user/quant_goblin"&gt; /u/quant_goblin &lt;/a&gt; &lt;br/&gt; &lt;span&gt;&lt;a href="https://www.reddit.com/r/LocalLLaMA/comments/1abc/x/"&gt;[link]&lt;/a&gt;&lt;/span&gt; &amp;#32; &lt;span&gt;&lt;a href="https://www.reddit.com/r/LocalLLaMA/comments/1abc/x/"&gt;[comments]&lt;/a&gt;&lt;/span&gt;</content>
+ <id>t3_1abc</id>
+ <link href="https://www.reddit.com/r/LocalLLaMA/comments/1abc/x/"/>
+ <updated>2026-11-21T18:00:00+00:00</updated><published>2026-11-21T17:30:00+00:00</published>
+ <title>Tessera-70B: weights &amp;amp; nothing else?</title>
+</entry>
+<entry>
+ <author><name>/u/nolink</name></author><content type="html">no link here</content>
+ <id>t3_nolink</id><published>2026-11-21T17:00:00+00:00</published><title>No link</title>
+</entry>
+<entry>
+ <author><name>/u/later</name></author><content type="html">From the future.</content>
+ <id>t3_future</id><link href="https://www.reddit.com/r/LocalLLaMA/comments/1fut/y/"/>
+ <published>2027-01-01T00:00:00+00:00</published><title>Future</title>
+</entry>
+<entry>
+ <content type="html">No date at all, and no title either.</content>
+ <id>t3_nodate</id><link href="https://www.reddit.com/r/LocalLLaMA/comments/1nod/z/"/>
+</entry>
+</feed>
+"""
+
+HN_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Hacker News: AI</title><link>https://news.ycombinator.com/</link>
+<item><title>Tessera-70B weights released</title>
+<description><![CDATA[<p>Article URL: <a href="https://latticelabs.example/blog/tessera-70b">x</a></p><p>Comments URL: <a href="https://news.ycombinator.com/item?id=1">y</a></p><p>Points: 120</p><p># Comments: 80</p>]]></description>
+<pubDate>Fri, 21 Nov 2026 09:00:00 -0500</pubDate><link>https://latticelabs.example/blog/tessera-70b?utm_source=hn</link>
+<dc:creator>pg_fan</dc:creator><guid isPermaLink="false">https://news.ycombinator.com/item?id=1</guid></item>
+</channel></rss>
+"""
+
+LATIN1 = """<?xml version="1.0" encoding="ISO-8859-1"?>
+<rss version="2.0"><channel><title>Golem</title><link>https://www.golem.de/</link>
+<item><title>Forscher verlassen die USA: Zürich und München locken</title><link>https://www.golem.de/news/a-2611-1.html</link>
+<description>Gr\xfc\xdfe aus M\xfcnchen: &lt;b&gt;KI&lt;/b&gt;-Forschung w\xe4chst.</description>
+<pubDate>Fri, 21 Nov 2026 10:00:00 +0100</pubDate><guid>golem-1</guid></item>
+</channel></rss>
+""".encode("iso-8859-1")
+
+
+def feed(feed_id: str, platform: str, title: str = "A feed", **kw) -> Feed:
+    return Feed(id=feed_id, title=title, url=f"https://example.org/{feed_id}", platform=platform, beats=("b",), **kw)
+
+
+def parse(data: bytes, f: Feed, taken: dt.datetime = TAKEN):
+    return parse_snapshot(Snapshot(f, Path(f"snapshots/{f.id}/20261121T220000Z.xml"), taken), data)
+
+
+def test_reddit_entry_becomes_plain_text_item():
+    items, problems = parse(REDDIT_ATOM, feed("r", "reddit", "r/LocalLLaMA"))
+    item = next(i for i in items if i.title.startswith("Tessera"))
+    assert item.title == "Tessera-70B: weights & nothing else?"
+    assert item.text == "Weights are not a product. Where is the inference server & the eval harness?"
+    assert "alert" not in item.text and "<" not in item.text
+    assert item.author == "u/quant_goblin"
+    assert item.published == utc(2026, 11, 21, 17, 30)
+    assert item.published.tzinfo is dt.timezone.utc
+    assert item.url == "https://www.reddit.com/r/LocalLLaMA/comments/1abc/x/"
+    assert item.platform == "reddit" and item.feeds == ("r",)
+
+
+def test_entries_without_link_are_skipped_and_bad_dates_are_reported():
+    items, problems = parse(REDDIT_ATOM, feed("r", "reddit"))
+    assert [i for i in items if "no link" in i.text] == []
+    messages = " | ".join(p.message for p in problems)
+    assert "1 entry without a usable http(s) link skipped" in messages
+    assert "1 entry dated in the future" in messages
+    assert "1 entry without a readable date" in messages
+    future = next(i for i in items if i.text == "From the future.")
+    assert future.published == TAKEN and future.date_estimated
+    untitled = next(i for i in items if i.text.startswith("No date"))
+    assert untitled.published == TAKEN and untitled.title.startswith("No date at all")
+    assert all(p.feed_id == "r" for p in problems)
+
+
+def test_hacker_news_boilerplate_is_dropped():
+    items, _ = parse(HN_RSS, feed("hn", "hackernews"))
+    (item,) = items
+    assert "Points" not in item.text and "Article URL" not in item.text
+    assert item.text == item.title  # nothing left but the title
+    assert item.published == utc(2026, 11, 21, 14, 0)
+    assert item.author == "pg_fan"
+
+
+def test_legacy_encoding_is_decoded():
+    items, problems = parse(LATIN1, feed("golem", "news"))
+    (item,) = items
+    assert "Zürich und München" in item.title
+    assert item.text == "Grüße aus München: KI-Forschung wächst."
+    assert problems == []
+
+
+def test_not_well_formed_feed_is_used_as_far_as_it_parsed():
+    broken = HN_RSS.replace(b"</channel></rss>", b"<item><title>cut")
+    items, problems = parse(broken, feed("hn", "hackernews"))
+    assert len(items) >= 1
+    assert any("using the" in p.message for p in problems)
+
+
+def test_html_page_and_empty_file_are_reported_not_fatal():
+    items, problems = parse(b"<!DOCTYPE html><html><body>Rate limited</body></html>", feed("x", "blog"))
+    assert items == [] and "HTML page" in problems[0].message
+    items, problems = parse(b"", feed("y", "blog"))
+    assert items == [] and problems
+
+
+def test_duplicates_merge_by_id_and_normalized_link(tmp_path):
+    config = Config(
+        site=Site(title="t", description="d"),
+        beats=(Beat("b", "B", "d"),),
+        feeds=(feed("hn", "hackernews", "Hacker News"), feed("blog", "blog", "Lattice blog")),
+    )
+    (tmp_path / "hn").mkdir()
+    (tmp_path / "hn" / "20261121T220000Z.xml").write_bytes(HN_RSS)
+    (tmp_path / "hn" / "20261122T220000Z.xml").write_bytes(HN_RSS)  # same entry again
+    blog = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Lattice</title>
+    <entry><id>urn:lattice:1</id><title>Introducing Tessera-70B</title><link href="https://latticelabs.example/blog/tessera-70b/"/>
+    <published>2026-11-21T12:00:00Z</published><summary>We release the weights of Tessera-70B under a permissive licence.</summary></entry></feed>"""
+    (tmp_path / "blog").mkdir()
+    (tmp_path / "blog" / "20261121T230000Z.xml").write_bytes(blog)
+    result = ingest(config, tmp_path)
+    assert len(result.items) == 1
+    (item,) = result.items
+    assert set(item.feeds) == {"hn", "blog"}
+    assert item.text.startswith("We release the weights")  # the richer text wins
+    assert item.published == utc(2026, 11, 21, 12, 0)
+
+
+def test_merge_is_independent_of_input_order():
+    items, _ = parse(REDDIT_ATOM, feed("r", "reddit"))
+    assert merge_duplicates(items) == merge_duplicates(list(reversed(items)))
+
+
+def test_parse_cache_gives_the_same_items(tmp_path):
+    config = Config(site=Site(title="t", description="d"), beats=(Beat("b", "B", "d"),), feeds=(feed("r", "reddit"),))
+    (tmp_path / "snap" / "r").mkdir(parents=True)
+    (tmp_path / "snap" / "r" / "20261121T220000Z.xml").write_bytes(REDDIT_ATOM)
+    first = ingest(config, tmp_path / "snap", cache_dir=tmp_path / "cache")
+    second = ingest(config, tmp_path / "snap", cache_dir=tmp_path / "cache")
+    assert first.cache_hits == 0 and second.cache_hits == 1
+    assert first.items == second.items
+    assert [str(p) for p in first.problems] == [str(p) for p in second.problems]
+
+
+def test_unknown_snapshot_folders_and_bad_names_are_reported(tmp_path):
+    config = Config(site=Site(title="t", description="d"), beats=(Beat("b", "B", "d"),), feeds=(feed("r", "reddit"),))
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "latest.xml").write_bytes(REDDIT_ATOM)
+    (tmp_path / "stray").mkdir()
+    result = ingest(config, tmp_path)
+    messages = [str(p) for p in result.problems]
+    assert any("stray" in m and "no feed with this id" in m for m in messages)
+    assert any("latest.xml" in m and "not a UTC stamp" in m for m in messages)
+
+
+def test_bundled_snapshots_cover_every_feed_with_enough_items():
+    from generator.config import load_config
+
+    config = load_config(REPO / "feeds.yaml")
+    result = ingest(config, REPO / "snapshots")
+    assert not [p for p in result.problems if "no snapshots yet" in p.message]
+    assert len(result.items) >= 250
+    days = {i.published.date() for i in result.items if not i.date_estimated}
+    assert len(days) >= 3
+    assert len({i.platform for i in result.items}) >= 7
+    assert any(len(i.feeds) > 1 for i in result.items), "the same link in two feeds should merge"
+    for item in result.items:
+        assert item.published.tzinfo is not None
+        assert item.url.startswith(("http://", "https://"))
+        assert "<script" not in item.text.lower()
