@@ -43,6 +43,9 @@ HAND_EDITED_KEY = "edited_by_hand"
 #: Editions shown in full on the home page.
 HOME_EDITIONS = 7
 WORDS_PER_MINUTE = 220
+#: Where the footnotes go in a briefing page: mkdocs.yml sets it as the footnotes
+#: extension's PLACE_MARKER. It holds "^", which md_escape always escapes.
+FOOTNOTES_MARKER = "^^footnotes^^"
 
 # --- escaping -------------------------------------------------------------------
 
@@ -319,6 +322,10 @@ def briefing_body(briefing: Briefing, beat: Beat, config: Config, *, beat_url: s
     for paragraph in briefing.paragraphs:
         lines.append(_paragraph_markdown(paragraph, numbers))
         lines.append("")
+    if numbers:
+        # The footnotes extension puts the footnotes where this marker stands (see
+        # FOOTNOTES_MARKER); md_escape escapes "^", so feed text can never contain it.
+        lines += ["## Sources { .brief-sources }", "", FOOTNOTES_MARKER, ""]
     lines.append(disclaimer(briefing))
     lines.append("")
     cited = briefing.extra.get("cited_text") or {}
@@ -358,7 +365,7 @@ def footnote_text(item: Item, quotes: Sequence[str]) -> str:
         facts.append(item.outlet)
     elif item.feed_title and item.feed_title != platform_label(item.platform):
         facts.append(item.feed_title)
-    if item.author:
+    if item.author and item.author not in facts:
         facts.append(item.author)
     facts.append(("about " if item.date_estimated else "") + f"{item.published:%-d %b %Y}")
     text = f"{head} — " + ", ".join(md_escape(f) for f in facts) + "."
@@ -440,20 +447,42 @@ def related_block(entry: Entry, entries: Sequence[Entry], beats: dict[str, Beat]
     return "\n".join(lines) + "\n"
 
 
-def teaser_markdown(entry: Entry, from_path: str, beats: dict[str, Beat], level: int = 3, lead: bool = False) -> str:
+def teaser_markdown(
+    entry: Entry,
+    from_path: str,
+    beats: dict[str, Beat],
+    level: int = 3,
+    lead: bool = False,
+    *,
+    show_beat: bool = True,
+    show_date: bool = True,
+) -> str:
+    """A teaser: kicker (beat · date · reading time), linked headline, one or two sentences.
+
+    ``show_beat``/``show_date`` drop what the page around it already says (a
+    beat page, a list grouped by day); the reading time is always shown. The
+    lead teaser also shows the platform mix of the posts behind it.
+    """
     beat = beats.get(entry.beat)
     beat_name = beat.name if beat else entry.beat
     cls = "teaser teaser--lead" if lead else "teaser"
     link = _rel(from_path, entry.path)
     beat_link = _rel(from_path, f"beats/{entry.beat}.md") if beat else ""
-    kicker = f"[{md_escape(beat_name)}]({beat_link})" if beat_link else md_escape(beat_name)
+    facts = []
+    if show_beat:
+        facts.append(f"[{md_escape(beat_name)}]({beat_link}){{ .teaser__beat }}" if beat_link else md_escape(beat_name))
+    if show_date:
+        facts.append(f"{entry.date:%-d %b %Y}")
+    facts.append(f"{entry.reading_time} min read")
+    mix = f"\n{platform_mix_html(entry.platforms)}\n" if lead and entry.platforms else ""
     return (
         f'<article class="{cls}" markdown>\n\n'
-        f"{kicker} · {entry.date:%-d %b %Y} · {entry.reading_time} min read\n"
+        f"{' · '.join(facts)}\n"
         "{ .teaser__meta }\n\n"
         f"{'#' * level} [{md_escape(entry.title)}]({link})\n\n"
         f"{md_escape(entry.description)}\n"
-        "{ .teaser__text }\n\n"
+        "{ .teaser__text }\n"
+        f"{mix}\n"
         "</article>\n"
     )
 
@@ -481,12 +510,15 @@ def home_page(entries: Sequence[Entry], config: Config, beats: dict[str, Beat]) 
         yaml.safe_dump({"title": site.title, "description": site.description, "hide": ["navigation", "toc"]}, sort_keys=False, allow_unicode=True).strip(),
         "---",
         "",
-        f"# {md_escape(site.title)}",
+        f"# {md_escape(site.title)} {{ .masthead }}",
         "",
         md_escape(site.description),
         "{ .home-intro }",
         "",
     ]
+    if beats:
+        sections = " ".join(f"[{md_escape(b.name)}](beats/{b.id}.md)" for b in beats.values())
+        lines += ['<nav class="home-sections" aria-label="Beats" markdown>', "", sections, "", "</nav>", ""]
     if not entries:
         lines.append("No briefings yet: run `make build` once there are snapshots.")
         return "\n".join(lines) + "\n"
@@ -496,15 +528,18 @@ def home_page(entries: Sequence[Entry], config: Config, beats: dict[str, Beat]) 
     days = sorted(by_day, reverse=True)[:HOME_EDITIONS]
     latest = sorted(by_day[days[0]], key=lambda e: (e.rank, e.path))
     lead = min(latest, key=lambda e: (-e.significance, e.rank, e.path))
-    lines += ['<div class="lead" markdown>', "", teaser_markdown(lead, "index.md", beats, level=2, lead=True), "</div>", ""]
+    # The latest edition opens with its lead, larger; every edition lists its other teasers.
     for day in days:
         todays = [e for e in sorted(by_day[day], key=lambda e: (e.rank, e.path)) if e is not lead]
-        if not todays:
+        front = day == days[0]
+        if not todays and not front:
             continue
-        lines += [f"## {day:%A, %-d %B %Y} {{ .edition-date }}", "", '<div class="teasers" markdown>', ""]
-        lines += [teaser_markdown(e, "index.md", beats) for e in todays]
+        lines += [f"## {day:%A, %-d %B %Y} {{ .edition-date }}", "", f'<div class="teasers{" teasers--front" if front else ""}" markdown>', ""]
+        if front:
+            lines.append(teaser_markdown(lead, "index.md", beats, lead=True, show_date=False))
+        lines += [teaser_markdown(e, "index.md", beats, show_date=False) for e in todays]
         lines += ["</div>", ""]
-    lines.append(f"[All briefings by month](archive/index.md){{ .md-button }} [Subscribe (RSS)](feed.xml){{ .md-button }}")
+    lines.append(f"[All briefings by month](archive/index.md){{ .md-button }} [Subscribe (RSS)](feed.xml){{ .md-button }}\n{{ .home-more }}")
     return "\n".join(lines) + "\n"
 
 
@@ -529,7 +564,7 @@ def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> s
         if (entry.date.year, entry.date.month) != month:
             month = (entry.date.year, entry.date.month)
             lines += [f"## {entry.date:%B %Y}", ""]
-        lines.append(teaser_markdown(entry, path, beats))
+        lines.append(teaser_markdown(entry, path, beats, show_beat=False))
     return "\n".join(lines) + "\n"
 
 
@@ -544,13 +579,24 @@ def beats_index(config: Config, entries: Sequence[Entry]) -> str:
 def month_page(year: int, month: int, entries: Sequence[Entry], beats: dict[str, Beat]) -> str:
     path = f"archive/{year:04d}-{month:02d}.md"
     first = dt.date(year, month, 1)
-    lines = ["---", f"title: Briefings of {first:%B %Y}", "---", "", f"# {first:%B %Y}", ""]
+    lines = [
+        "---",
+        f"title: Briefings of {first:%B %Y}",
+        f"description: Every briefing published in {first:%B %Y}, newest first.",
+        "---",
+        "",
+        f"# {first:%B %Y}",
+        "",
+        f"[All months](index.md) · {len(entries)} briefing{'s' if len(entries) != 1 else ''}, newest first.",
+        "{ .archive-intro }",
+        "",
+    ]
     day = None
     for entry in _by_date_desc(entries):
         if entry.date != day:
             day = entry.date
             lines += [f"## {day:%A, %-d %B}", ""]
-        lines.append(teaser_markdown(entry, path, beats))
+        lines.append(teaser_markdown(entry, path, beats, show_date=False))
     return "\n".join(lines) + "\n"
 
 
@@ -614,6 +660,7 @@ FEED_ITEMS = 50
 def rss_feed(entries: Sequence[Entry], config: Config) -> bytes:
     site = config.site
     newest = _by_date_desc(entries)[:FEED_ITEMS]
+    beat_names = {b.id: b.name for b in config.beats}
     rss = ET.Element("rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"})
     channel = ET.SubElement(rss, "channel")
     ET.SubElement(channel, "title").text = site.title
@@ -630,13 +677,14 @@ def rss_feed(entries: Sequence[Entry], config: Config) -> bytes:
         ET.SubElement(item, "guid", {"isPermaLink": "true"}).text = site.url + entry.url
         ET.SubElement(item, "description").text = entry.description
         ET.SubElement(item, "pubDate").text = format_datetime(_entry_time(entry))
-        ET.SubElement(item, "category").text = entry.beat
+        ET.SubElement(item, "category").text = beat_names.get(entry.beat, entry.beat)
     ET.indent(rss)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(rss, encoding="utf-8") + b"\n"
 
 
 def json_feed(entries: Sequence[Entry], config: Config) -> bytes:
     site = config.site
+    beat_names = {b.id: b.name for b in config.beats}
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": site.title,
@@ -652,7 +700,7 @@ def json_feed(entries: Sequence[Entry], config: Config) -> bytes:
                 "summary": e.description,
                 "content_text": e.description,
                 "date_published": _entry_time(e).isoformat(),
-                "tags": [e.beat],
+                "tags": [beat_names.get(e.beat, e.beat)],
             }
             for e in _by_date_desc(entries)[:FEED_ITEMS]
         ],

@@ -1,10 +1,12 @@
 """The offline writer: assembles a briefing from the story's own sentences.
 
-No model and no network. It picks the most telling sentence of each of the
-story's most representative posts (favouring different platforms and
-authors), quotes each verbatim with its source, and frames the quotes with
-plain connecting sentences built from the story's facts (how many posts,
-from where). Every quotation is a verbatim substring of its source item.
+No model and no network. Posts with a body of their own are *voices*: the
+writer picks the most telling sentence of each of the most representative
+ones (favouring different platforms and authors) and quotes it verbatim.
+Posts that are only a headline (most news aggregator items) are gathered in
+one paragraph of headlines. Plain connecting sentences built from the
+story's facts frame the quotes. Every quotation is a verbatim substring of
+its source item; the page says it was assembled without a language model.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from ..models import Beat, Briefing, Item, Span, Story, platform_label
 from ..textutil import digest, sentences
 from . import Job, Outcome
 
-VERSION = "extractive-2"
-#: Quotes per briefing (one paragraph each), besides the closing paragraph.
-MAX_QUOTES = 5
+VERSION = "extractive-3"
+#: Voices quoted in their own paragraphs.
+MAX_VOICES = 4
+#: Headlines gathered in the headlines paragraph.
+MAX_HEADLINES = 3
 MIN_QUOTE, MAX_QUOTE = 40, 280
 
 
@@ -42,26 +46,38 @@ class ExtractiveWriter:
 
 
 def write_briefing(story: Story, beat: Beat, inputs_hash: str) -> Briefing:
-    picks = _pick_quotes(story)
-    if not picks:
+    voices = _pick_voices(story)
+    headlines = [i for i in story.items if _is_headline_only(i) and all(i is not v for v, _ in voices)][:MAX_HEADLINES]
+    if not voices and not headlines:
         raise WriterError(story.id, "no quotable sentence in any of the story's posts")
-    sources = tuple(item for item, _ in picks)
-    platforms = _platform_counts(story.items)
+    sources: list[Item] = []
     paragraphs: list[tuple[Span, ...]] = []
-    for index, (item, quote) in enumerate(picks):
-        paragraphs.append(_quote_paragraph(index, item, quote, story))
+    for n, (item, quote) in enumerate(voices):
+        sources.append(item)
+        paragraphs.append(_voice_paragraph(n, item, quote, story, len(sources) - 1))
+    if headlines:
+        spans: list[Span] = [Span("The headlines tracked it too: " if voices else "The story ran as headlines first: ")]
+        for n, item in enumerate(headlines):
+            sources.append(item)
+            sep = "; " if n < len(headlines) - 2 else ("; and " if n == len(headlines) - 2 else ".")
+            spans += [Span(f"{_voice(item)}, "), Span(item.title, source=len(sources) - 1, quote=True), Span(sep)]
+        paragraphs.append(tuple(spans))
+    platforms = _platform_counts(story.items)
     paragraphs.append((Span(_closing(story, platforms)),))
-    lead = story.items[0]
     return Briefing(
         story=story,
-        headline=_headline(lead),
-        teaser=_teaser(story, platforms, beat),
+        headline=_headline(story),
+        teaser=_teaser(story, platforms),
         paragraphs=tuple(paragraphs),
-        sources=sources,
+        sources=tuple(sources),
         writer="extractive",
         inputs_hash=inputs_hash,
         extra={"fidelity": {"cited_sentences": _cited_share(paragraphs), "verbatim_quotes": 1.0}},
     )
+
+
+def _is_headline_only(item: Item) -> bool:
+    return item.text.strip() == item.title.strip() or len(item.text) < len(item.title) + 25
 
 
 def _score_sentence(sentence: str, keywords: set[str]) -> float:
@@ -69,10 +85,10 @@ def _score_sentence(sentence: str, keywords: set[str]) -> float:
     if not words:
         return 0.0
     hits = sum(1 for w in words if w in keywords)
-    length = len(sentence)
-    shape = 1.0 if MIN_QUOTE <= length <= MAX_QUOTE else 0.3
-    pointed = 1.2 if sentence.endswith(("!", "?")) or any(w in sentence.lower() for w in (" i ", "i'm", " we ", "my ")) else 1.0
-    return (1 + hits) * shape * pointed + min(length, 200) / 400
+    shape = 1.0 if MIN_QUOTE <= len(sentence) <= MAX_QUOTE else 0.3
+    lowered = f" {sentence.lower()} "
+    pointed = 1.25 if sentence.endswith(("!", "?")) or any(w in lowered for w in (" i ", " i'm ", " we ", " my ", " our ")) else 1.0
+    return (1 + hits) * shape * pointed + min(len(sentence), 200) / 400
 
 
 def _best_sentence(item: Item, keywords: set[str]) -> str | None:
@@ -88,57 +104,79 @@ def _best_sentence(item: Item, keywords: set[str]) -> str | None:
     return best.strip()
 
 
-def _pick_quotes(story: Story) -> list[tuple[Item, str]]:
-    """Up to MAX_QUOTES (item, sentence) pairs, most representative first, varied in platform and author."""
+def _pick_voices(story: Story) -> list[tuple[Item, str]]:
+    """Up to MAX_VOICES (item, sentence) pairs, most representative first, varied in platform and author."""
     keywords = set(story.keywords)
     picks: list[tuple[Item, str]] = []
-    seen_authors: set[str] = set()
-    seen_platforms: dict[str, int] = {}
-    pool = list(story.items)
-    # Two rounds: first prefer unseen platforms, then fill with the rest.
-    for strict in (True, False):
+    authors: set[str] = set()
+    platforms: set[str] = set()
+    pool = [i for i in story.items if not _is_headline_only(i)]
+    for strict in (True, False):  # first prefer new platforms and authors, then fill up
         for item in pool:
-            if len(picks) >= MAX_QUOTES:
+            if len(picks) >= MAX_VOICES:
                 break
             if any(item is p for p, _ in picks):
                 continue
-            if strict and (seen_platforms.get(item.platform, 0) >= 1 or (item.author and item.author in seen_authors)):
+            if strict and (item.platform in platforms or (item.author and item.author in authors)):
                 continue
             quote = _best_sentence(item, keywords)
             if not quote or any(quote == q for _, q in picks):
                 continue
             picks.append((item, quote))
-            seen_authors.add(item.author)
-            seen_platforms[item.platform] = seen_platforms.get(item.platform, 0) + 1
+            authors.add(item.author)
+            platforms.add(item.platform)
     order = {item.id: n for n, item in enumerate(story.items)}
     return sorted(picks, key=lambda p: order[p[0].id])
 
 
+def _voice(item: Item) -> str:
+    """How a post's venue is named: the outlet for news, the community or channel otherwise."""
+    if item.outlet:
+        return item.outlet
+    if item.platform in ("hackernews", "mastodon", "arxiv"):
+        return platform_label(item.platform)
+    return re.sub(r"\s*\((?:YouTube|curated)\)$", "", item.feed_title) or platform_label(item.platform)
+
+
 def _who(item: Item) -> str:
-    where = item.outlet or item.feed_title or platform_label(item.platform)
-    if item.author and item.author != item.feed_title:
-        return f"{item.author} ({where})"
-    return where
+    venue = _voice(item)
+    if item.platform == "arxiv":
+        authors = [a.strip() for a in item.author.split(",") if a.strip()]
+        if authors:
+            lead = authors[0] + (" and colleagues" if len(authors) > 1 else "")
+            return f"{lead}, in a paper on arXiv,"
+        return "A paper on arXiv"
+    if item.author and item.author not in (item.feed_title, venue):
+        return f"{item.author} on {venue}"
+    return venue
 
 
+_FIRST = (
+    "{who} set the tone:",
+    "{who} put it plainly:",
+    "The conversation opened with {who}:",
+)
 _OPENERS = (
-    "The sharpest version of the argument came from {who}:",
-    "{who} pushed back:",
     "{who} saw it differently:",
-    "From {who}:",
+    "{who} pushed back:",
     "{who} added:",
-    "And {who}:",
+    "From {who}:",
+    "{who} had a sharper take:",
+    "Meanwhile {who} wrote:",
 )
 
 
-def _quote_paragraph(index: int, item: Item, quote: str, story: Story) -> tuple[Span, ...]:
-    opener = _OPENERS[0] if index == 0 else _OPENERS[1 + (int(digest(story.id, item.id, length=4), 16) + index) % (len(_OPENERS) - 1)]
-    intro = opener.format(who=_who(item))
-    spans = [Span(intro + " "), Span(quote, source=index, quote=True)]
-    context = item.title if item.title and item.title not in quote and quote not in item.title else ""
-    if context and index == 0:
-        spans.append(Span(f" (in a post titled “{context}”)"))
-    return tuple(spans)
+def _voice_paragraph(n: int, item: Item, quote: str, story: Story, source: int) -> tuple[Span, ...]:
+    who = _who(item)
+    if n == 0:
+        opener = _FIRST[int(digest(story.id, length=4), 16) % len(_FIRST)].format(who=who)
+        spans = [Span(opener[:1].upper() + opener[1:] + " "), Span(quote, source=source, quote=True)]
+        if item.title and item.title not in quote and quote not in item.title and not item.title.startswith("Comment on"):
+            spans.append(Span(f" The post was titled “{item.title}”."))
+        return tuple(spans)
+    opener = _OPENERS[(int(digest(story.id, item.id, length=4), 16) + n) % len(_OPENERS)]
+    text = opener.format(who=who)
+    return (Span(text[:1].upper() + text[1:] + " "), Span(quote, source=source, quote=True))
 
 
 def _platform_counts(items: Sequence[Item]) -> dict[str, int]:
@@ -155,14 +193,21 @@ def _list(words: Sequence[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _headline(lead: Item) -> str:
-    title = lead.title.strip().rstrip(".")
+_HN_PREFIX = re.compile(r"^(?:Show|Ask|Tell|Launch) HN:\s*", re.IGNORECASE)
+_REDDIT_FLAIR = re.compile(r"^\[[A-Za-z]{1,4}\]\s*")
+
+
+def _headline(story: Story) -> str:
+    """The title of the most representative post that has a real title of its own."""
+    def usable(item: Item) -> bool:
+        return item.platform not in ("mastodon", "bluesky") and not item.title.startswith("Comment on")
+
+    lead = next((i for i in story.items if usable(i)), story.items[0])
+    title = _REDDIT_FLAIR.sub("", _HN_PREFIX.sub("", lead.title.strip())).rstrip(".")
+    letters = [c for c in title if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.7 * len(letters):
+        title = title.lower()
     return title[:1].upper() + title[1:] if title else "Untitled story"
-
-
-def _voice(item: Item) -> str:
-    """How a teaser names a source: the outlet for news, the community or channel otherwise."""
-    return item.outlet or item.feed_title or platform_label(item.platform)
 
 
 def surface(word: str, items: Sequence[Item]) -> str:
@@ -174,10 +219,15 @@ def surface(word: str, items: Sequence[Item]) -> str:
             forms[match.group(0)] = forms.get(match.group(0), 0) + 1
     if not forms:
         return word
-    return max(sorted(forms), key=lambda f: (forms[f] + (f.lower() == word), -len(f)))
+    lower = {f: n for f, n in forms.items() if f == f.lower()}
+    best_lower = max(sorted(lower), key=lambda f: lower[f]) if lower else None
+    best = max(sorted(forms), key=lambda f: forms[f])
+    if best_lower and forms[best] < 3 * lower[best_lower]:
+        return best_lower
+    return best
 
 
-def _teaser(story: Story, platforms: dict[str, int], beat: Beat) -> str:
+def _teaser(story: Story, platforms: dict[str, int]) -> str:
     voices: list[str] = []
     for item in story.items:
         voice = _voice(item)
@@ -186,10 +236,9 @@ def _teaser(story: Story, platforms: dict[str, int], beat: Beat) -> str:
     named = voices[:3] + ([f"{len(voices) - 3} more"] if len(voices) > 3 else [])
     topic = _list([surface(w, story.items) for w in story.keywords[:3]])
     where = _list([platform_label(p) for p in platforms])
-    n = len(story.items)
     verb = "is" if len(named) == 1 else "are"
     first = f"{_list(named)} {verb} all talking about {topic}." if topic else f"{_list(named)} weigh in."
-    return f"{first} {n} posts on {where}, quoted in their own words."
+    return f"{first} {len(story.items)} posts from {where}, quoted in their own words."
 
 
 def _closing(story: Story, platforms: dict[str, int]) -> str:
