@@ -50,7 +50,7 @@ class BuildReport:
 def inputs_hash(story: Story, config: Config, writer: Writer) -> str:
     """Everything that decides a briefing's text; equal hashes mean nothing to rewrite."""
     beat = config.beat(story.beat)
-    parts = [writer.fingerprint(), story.edition.isoformat(), beat.id, beat.name, beat.description, str(story.significance)]
+    parts = [writer.fingerprint(), story.edition.isoformat(), beat.id, beat.name, beat.description, *story.keywords]
     for item in story.items:
         parts += [item.id, item.title, item.url, item.author, item.published.isoformat(), item.platform, item.feed_title, item.text]
     return digest(*parts, length=24)
@@ -129,6 +129,7 @@ def build(
     jobs: list[Job] = []
     keep: dict[dt.date, set[str]] = {}
     ranks: dict[str, int] = {}
+    writes = render.Writes()
     for edition, stories in plan:
         report.stories += len(stories)
         on_disk = by_edition.get(edition.date, [])
@@ -138,13 +139,14 @@ def build(
         for rank, story in enumerate(stories, start=1):
             h = inputs_hash(story, config, writer)
             ranks[story.id] = rank
-            if h in hashes and hashes[h].rank == rank:
+            if h in hashes:
+                # Same inputs: the text stands; only its place in the edition may move.
+                render.restamp(docs_dir, hashes[h], rank, story.significance, writes)
                 keep[edition.date].add(hashes[h].path)
                 report.unchanged += 1
             else:
                 jobs.append(Job(story=story, beat=config.beat(story.beat), inputs_hash=h))
 
-    writes = render.Writes()
     failed_editions: set[dt.date] = set()
     taken = {e.path for e in existing}
     for outcome in writer.write_all(jobs):

@@ -285,7 +285,7 @@ def platform_mix_html(platforms: Sequence[tuple[str, int]] | dict[str, int]) -> 
     bar = "".join(
         f'<span class="pmix__seg pmix--{h(slugify(p))}" style="width:{100 * n / total:.1f}%"></span>' for p, n in pairs
     )
-    legend = " · ".join(f'<span class="pmix__item"><i class="pmix__dot pmix--{h(slugify(p))}"></i>{h(platform_label(p))} {n}</span>' for p, n in pairs)
+    legend = '<span class="pmix__sep"> · </span>'.join(f'<span class="pmix__item"><i class="pmix__dot pmix--{h(slugify(p))}"></i>{h(platform_label(p))} {n}</span>' for p, n in pairs)
     return (
         f'<div class="pmix" role="img" aria-label="Posts behind this briefing: {h(label)}">'
         f'<span class="pmix__bar" aria-hidden="true">{bar}</span>'
@@ -767,6 +767,25 @@ def write_briefing(docs_dir: Path, rel: str, briefing: Briefing, beat: Beat, con
         archive_url=posixpath.relpath(f"archive/{briefing.story.edition:%Y-%m}/", posixpath.dirname(rel[:-3] + "/")) + "/",
     )
     write_if_changed(docs_dir / rel, compose(meta, body, RELATED_START + "\n" + RELATED_END + "\n"), writes, docs_dir)
+
+
+_SIGNIFICANCE_SPAN = re.compile(r'<span class="brief-significance" title="Significance \d of 5">[^<]*</span>')
+
+
+def restamp(docs_dir: Path, entry: Entry, rank: int, significance: int, writes: Writes) -> None:
+    """Update an unchanged briefing's place in its edition without rewriting its text."""
+    if (entry.rank, entry.significance) == (rank, significance):
+        return
+    path = docs_dir / entry.path
+    text = path.read_text(encoding="utf-8")
+    end = text.find("\n---\n", 4)
+    head, body = text[: end + 5], text[end + 5 :]
+    head = re.sub(r"(?m)^rank: \d+$", f"rank: {rank}", head, count=1)
+    head = re.sub(r"(?m)^significance: \d+$", f"significance: {significance}", head, count=1)
+    body = _SIGNIFICANCE_SPAN.sub(
+        f'<span class="brief-significance" title="Significance {significance} of 5">{h(significance_label(significance))}</span>', body, count=1
+    )
+    write_if_changed(path, head + body, writes, docs_dir)
 
 
 def write_indexes(docs_dir: Path, config: Config, writes: Writes) -> list[str]:

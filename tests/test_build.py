@@ -198,3 +198,21 @@ def test_cli_build_is_deterministic_without_now(tmp_path):
         assert "files written" in result.stdout
         outs.append(tree_digest(docs))
     assert outs[0] == outs[1]
+
+
+def test_a_later_run_rewrites_only_editions_with_new_posts(tmp_path):
+    config = load_config(REPO / "feeds.yaml")
+    docs = tmp_path / "docs"
+    first = build(config, REPO / "snapshots", docs, ExtractiveWriter(), now=utc(2026, 11, 22, 12, 0), cache_dir=tmp_path / "c")
+    assert first.failures == []
+    day20 = {p: p.read_bytes() for p in (docs / "briefings" / "2026" / "11" / "20").glob("*.md")}
+    assert day20
+    writer = CountingWriter()
+    second = build(config, REPO / "snapshots", docs, writer, now=NOW, cache_dir=tmp_path / "c")
+    assert {p: p.read_bytes() for p in (docs / "briefings" / "2026" / "11" / "20").glob("*.md")} == day20
+    assert not any(w.startswith("briefings/2026/11/20/") for w in second.written)
+    assert 0 < writer.calls <= second.stories - len(day20)
+    # The finished run equals a fresh build of the same inputs.
+    fresh = tmp_path / "fresh"
+    build(config, REPO / "snapshots", fresh, ExtractiveWriter(), now=NOW, cache_dir=tmp_path / "c2")
+    assert tree_digest(fresh) == tree_digest(docs)
