@@ -68,7 +68,11 @@ def md_escape(text: str) -> str:
             out.append("\\" + ch)
         else:
             out.append(ch)
-    escaped = "".join(out)
+    return _escape_line_start("".join(out))
+
+
+def _escape_line_start(escaped: str) -> str:
+    """Escape what would start a block if this Markdown began a line."""
     match = _LINE_START.match(escaped)
     if match:
         # "- x", "+ x", "1. x" would start a list, ": x" a definition.
@@ -254,12 +258,12 @@ def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int) -> d
     if briefing.model:
         generator["model"] = briefing.model
     meta = {
-        "title": briefing.headline,
+        "title": one_line(briefing.headline),
         "date": briefing.story.edition,
         "published": _published(briefing, config).isoformat(),
         "categories": [beat.name],
         "beat": beat.id,
-        "description": briefing.teaser,
+        "description": one_line(briefing.teaser),
         "rank": rank,
         "significance": briefing.story.significance,
         "reading_time": reading_time(briefing),
@@ -353,7 +357,8 @@ def _paragraph_markdown(spans: Sequence[Span], numbers: dict[int, int]) -> str:
             if span.text[-1:].isspace():
                 text += " "
         out.append(text)
-    return re.sub(r" {2,}", " ", "".join(out)).strip()
+    # Spans are escaped one by one; joined, "7" and ". x" would still start a list.
+    return _escape_line_start(re.sub(r" {2,}", " ", "".join(out)).strip())
 
 
 def footnote_text(item: Item, quotes: Sequence[str]) -> str:
@@ -439,7 +444,7 @@ def related_block(entry: Entry, entries: Sequence[Entry], beats: dict[str, Beat]
     chosen = related_entries(entry, entries)
     lines = [RELATED_START]
     if chosen:
-        lines += ["", '<div class="brief-related" markdown>', "", "## More briefings", ""]
+        lines += ["", '<div class="brief-related" markdown>', "", "## More briefings { data-search-exclude }", ""]
         for other in chosen:
             lines.append(teaser_markdown(other, entry.path, beats, level=3))
         lines += ["</div>", ""]
@@ -475,11 +480,13 @@ def teaser_markdown(
         facts.append(f"{entry.date:%-d %b %Y}")
     facts.append(f"{entry.reading_time} min read")
     mix = f"\n{platform_mix_html(entry.platforms)}\n" if lead and entry.platforms else ""
+    # Teasers repeat their briefing's headline and teaser: they stay out of the search
+    # index (data-search-exclude), so a search leads to the briefing itself.
     return (
         f'<article class="{cls}" markdown>\n\n'
         f"{' · '.join(facts)}\n"
-        "{ .teaser__meta }\n\n"
-        f"{'#' * level} [{md_escape(entry.title)}]({link})\n\n"
+        "{ .teaser__meta data-search-exclude }\n\n"
+        f"{'#' * level} [{md_escape(entry.title)}]({link}) {{ data-search-exclude }}\n\n"
         f"{md_escape(entry.description)}\n"
         "{ .teaser__text }\n"
         f"{mix}\n"
@@ -534,7 +541,7 @@ def home_page(entries: Sequence[Entry], config: Config, beats: dict[str, Beat]) 
         front = day == days[0]
         if not todays and not front:
             continue
-        lines += [f"## {day:%A, %-d %B %Y} {{ .edition-date }}", "", f'<div class="teasers{" teasers--front" if front else ""}" markdown>', ""]
+        lines += [f"## {day:%A, %-d %B %Y} {{ .edition-date data-search-exclude }}", "", f'<div class="teasers{" teasers--front" if front else ""}" markdown>', ""]
         if front:
             lines.append(teaser_markdown(lead, "index.md", beats, lead=True, show_date=False))
         lines += [teaser_markdown(e, "index.md", beats, show_date=False) for e in todays]
@@ -563,7 +570,7 @@ def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> s
     for entry in mine:
         if (entry.date.year, entry.date.month) != month:
             month = (entry.date.year, entry.date.month)
-            lines += [f"## {entry.date:%B %Y}", ""]
+            lines += [f"## {entry.date:%B %Y} {{ .list-date data-search-exclude }}", ""]
         lines.append(teaser_markdown(entry, path, beats, show_beat=False))
     return "\n".join(lines) + "\n"
 
@@ -595,7 +602,7 @@ def month_page(year: int, month: int, entries: Sequence[Entry], beats: dict[str,
     for entry in _by_date_desc(entries):
         if entry.date != day:
             day = entry.date
-            lines += [f"## {day:%A, %-d %B}", ""]
+            lines += [f"## {day:%A, %-d %B} {{ .list-date data-search-exclude }}", ""]
         lines.append(teaser_markdown(entry, path, beats, show_date=False))
     return "\n".join(lines) + "\n"
 
@@ -672,14 +679,23 @@ def rss_feed(entries: Sequence[Entry], config: Config) -> bytes:
         ET.SubElement(channel, "lastBuildDate").text = format_datetime(_entry_time(newest[0]))
     for entry in newest:
         item = ET.SubElement(channel, "item")
-        ET.SubElement(item, "title").text = entry.title
+        # Readers treat an RSS title and description as HTML: escape the plain text once more.
+        ET.SubElement(item, "title").text = _rss_text(entry.title)
         ET.SubElement(item, "link").text = site.url + entry.url
         ET.SubElement(item, "guid", {"isPermaLink": "true"}).text = site.url + entry.url
-        ET.SubElement(item, "description").text = entry.description
+        ET.SubElement(item, "description").text = _rss_text(entry.description)
         ET.SubElement(item, "pubDate").text = format_datetime(_entry_time(entry))
         ET.SubElement(item, "category").text = beat_names.get(entry.beat, entry.beat)
     ET.indent(rss)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(rss, encoding="utf-8") + b"\n"
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _rss_text(text: str) -> str:
+    """Plain text as the HTML an RSS reader expects, holding only characters XML allows."""
+    return html.escape(_NOT_XML.sub("", one_line(text)), quote=False)
 
 
 def json_feed(entries: Sequence[Entry], config: Config) -> bytes:

@@ -5,20 +5,43 @@
 - Front-matter strings are HTML-escaped before any template sees them:
   Material prints ``page.meta.title`` and ``page.meta.description`` into the
   page unescaped, and those come from feeds and models.
+- The search index stays small however many briefings there are. Material's
+  search plugin indexes every page's full text, section by section: at 3,000
+  briefings that is over 10 MB of JSON, which freezes a browser. Briefings
+  and the generated lists of teasers (home, beats, archive) are therefore
+  kept out of the plugin's full-text index (``search: {exclude: true}``, set
+  here) and get one compact entry each instead, added to
+  ``search/search_index.json`` after the plugin wrote it: a briefing is found
+  by its headline (title), teaser, beat and the names of its sources (feeds,
+  outlets, authors); its body and footnotes are not indexed. Other pages
+  (About, hand-written ones) are indexed in full as usual.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import os
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 
 from generator.config import load_config
 from generator.errors import ConfigErrors
 
 
+#: Pages (by path under docs/) that get one compact search entry instead of full text.
+BRIEFINGS_PREFIX = "briefings/"
+LIST_PREFIXES = ("beats/", "archive/")
+HOME = "index.md"
+
+#: Compact search entries of this build, by page URL (filled per page, written after the build).
+_search_docs: dict[str, dict] = {}
+
+
 def on_config(config, **kwargs):
+    _search_docs.clear()
     name = config.extra.get("briefings_config", "feeds.yaml")
     path = Path(config.config_file_path).parent / name
     try:
@@ -43,4 +66,44 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     for key, value in list(page.meta.items()):
         if isinstance(value, (str, list)):
             page.meta[key] = _escape(value)
+    uri = page.file.src_uri
+    if uri == HOME or uri.startswith(LIST_PREFIXES) or uri.startswith(BRIEFINGS_PREFIX):
+        search = page.meta.get("search") if isinstance(page.meta.get("search"), dict) else {}
+        if not search.get("exclude"):
+            _search_docs[page.url] = search_doc(page.url, page.meta, briefing=uri.startswith(BRIEFINGS_PREFIX))
+        page.meta["search"] = {**search, "exclude": True}
     return markdown
+
+
+def search_doc(url: str, meta: dict, *, briefing: bool) -> dict:
+    """One search entry from (already escaped) front matter: title, then teaser, beat and source names."""
+    paragraphs = [str(meta.get("description") or "")]
+    if briefing:
+        names: list[str] = []
+        for category in meta.get("categories") or ():
+            names.append(str(category))
+        for source in meta.get("sources") or ():
+            if not isinstance(source, dict):
+                continue
+            for key in ("feed", "author"):
+                name = html.escape(" ".join(str(source.get(key) or "").split()), quote=True)
+                if name and name not in names:
+                    names.append(name)
+        paragraphs.append(" · ".join(names))
+    return {
+        "location": url,
+        "title": str(meta.get("title") or ""),
+        "text": "".join(f"<p>{p}</p>" for p in paragraphs if p),
+    }
+
+
+@event_priority(-100)  # after the search plugin has written its index (hooks also run after plugins)
+def on_post_build(config, **kwargs):
+    path = Path(config.site_dir) / "search" / "search_index.json"
+    if not _search_docs or not path.is_file():
+        return
+    index = json.loads(path.read_text(encoding="utf-8"))
+    index["docs"] = [d for d in index.get("docs", []) if d.get("location") not in _search_docs] + list(_search_docs.values())
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)

@@ -18,7 +18,8 @@ _BLOCK_TAGS = re.compile(
 # Content of these is dropped, never shown as text.
 _DROP_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "head", "title"}
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 controls, bidi marks/overrides/isolates (they can make text read backwards), BOM, non-characters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 
 
 def html_to_text(fragment: str) -> str:
