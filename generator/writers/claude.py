@@ -1,0 +1,221 @@
+"""The Claude writer: a story's posts in, a sourced narrative briefing out.
+
+Each story becomes one Messages API request (see ``claude_prompt``): the
+items as citation-enabled ``search_result`` blocks, a cached system prompt
+in the voice of a magazine column, and a one-line task. The answer is parsed
+into spans whose footnotes come from the API's citations (``claude_parse``)
+and checked before anything is published (``claude_guard``); a rejected
+answer is retried once with the reason, and a second rejection becomes an
+``Outcome`` with an error -- nothing is published for that story.
+
+Cost and speed: accepted answers are kept on disk (``claude_cache``) under a
+key of the items, prompt version, model and parameters, so an unchanged
+story never calls the API again; stories are written on a bounded thread
+pool; ``batch=True`` goes through the Message Batches API at half price and
+resumes a batch left pending by an interrupted run. ``summary()`` reports
+requests, cache hits, tokens and an estimated cost.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import anthropic
+
+from ..errors import WriterError
+from ..models import Briefing, Item
+from . import Job, Outcome
+from .claude_api import API_ERRORS, Client
+from .claude_batch import BatchRun, Wanted
+from .claude_cache import PendingBatches, ResponseCache
+from .claude_guard import check
+from .claude_parse import Draft, parse, response_text
+from .claude_prompt import PROMPT_VERSION, build_request, fingerprint, request_key, with_retry
+from .claude_usage import Meter, Totals, tokens
+
+__all__ = ["ClaudeWriter", "PROMPT_VERSION"]
+
+
+class ClaudeWriter:
+    """Writes briefings with Claude through the Messages API (or its Batches API).
+
+    ``client`` is an ``anthropic.Anthropic`` to use instead of one built from
+    the environment (``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``); either
+    way the writer's ``max_retries`` and ``timeout`` apply. ``batch_wait``
+    bounds how long batch mode waits for a batch (None: until it ends); a
+    batch still processing then is collected by the next run.
+    """
+
+    name = "claude"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        batch: bool = False,
+        concurrency: int = 8,
+        cache_dir: Path = Path(".cache/claude"),
+        max_retries: int = 2,
+        timeout: float = 60.0,
+        poll_interval: float = 10.0,
+        batch_wait: float | None = None,
+        client: anthropic.Anthropic | None = None,
+    ):
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.model = model
+        self.batch = batch
+        self.concurrency = concurrency
+        self.cache_dir = Path(cache_dir)
+        self.poll_interval = poll_interval
+        self.batch_wait = batch_wait
+        self._client = Client(client, max_retries=max_retries, timeout=timeout)
+        self._cache = ResponseCache(self.cache_dir)
+        self._pending = PendingBatches(self.cache_dir)
+        self._meter = Meter(model)
+
+    # -- the Writer protocol -------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """A hash of the prompt version, the model and the request parameters."""
+        return fingerprint(self.model)
+
+    def write_all(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
+        """Write every job; outcomes come back in job order, failures as ``Outcome.error``."""
+        jobs = list(jobs)
+        if self.batch:
+            yield from self._write_batch(jobs)
+            return
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="claude-writer")
+        try:
+            futures = [pool.submit(self._write_one, job) for job in jobs]
+            for future in futures:
+                yield future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def summary(self) -> str:
+        """One line: requests, cache hits, tokens and the estimated cost."""
+        return self._meter.summary()
+
+    @property
+    def totals(self) -> Totals:
+        """Requests, cache hits and tokens so far."""
+        return self._meter.totals()
+
+    # -- one story at a time ---------------------------------------------------
+
+    def _write_one(self, job: Job) -> Outcome:
+        """Cache, else ask; a rejected answer is retried once with the reason."""
+        story = job.story
+        request = build_request(story, job.beat, self.model)
+        key = request_key(story, request)
+        cached = self._from_cache(job, key)
+        if cached is not None:
+            return cached
+        reasons: list[str] = []
+        spent = tokens(None)
+        try:
+            message = self._client.create(request, self._meter)
+            spent = _add(spent, message)
+            draft, reason = self._judge(message, story.items)
+            if reason is not None:
+                reasons.append(reason)
+                retry = with_retry(request, response_text(message.get("content") or ()), reason)
+                message = self._client.create(retry, self._meter)
+                spent = _add(spent, message)
+                draft, reason = self._judge(message, story.items)
+        except API_ERRORS as exc:
+            return Outcome(job, error=WriterError(story.id, f"Claude writer: {self._client.describe(exc)}"))
+        if reason is None:
+            self._cache.store(key, {"message": message, "usage": spent, "attempts": len(reasons) + 1, "batch": False})
+            return Outcome(job, briefing=self._briefing(job, draft, spent))
+        why = f"{reason} (the retry too)" if reason == reasons[0] else f"first {reasons[0]}; then, on the retry, {reason}"
+        return Outcome(job, error=WriterError(story.id, f"Claude's answer was rejected twice: {why}"))
+
+    def _from_cache(self, job: Job, key: str, *, hit: bool = True) -> Outcome | None:
+        """The outcome from a cached answer, or None on a miss.
+
+        A cached answer is parsed and checked again; one that no longer
+        passes (the parser or guard changed) is discarded and rewritten.
+        ``hit`` says whether to count it as a cache hit (not when batch mode
+        reads back the answers it has just filed).
+        """
+        record = self._cache.load(key)
+        if record is None:
+            return None
+        draft, reason = self._judge(record["message"], job.story.items)
+        if reason is not None:
+            self._cache.discard(key)
+            return None
+        if hit:
+            self._meter.cache_hit()
+        return Outcome(job, briefing=self._briefing(job, draft, record.get("usage") or tokens(None)))
+
+    # -- batch mode --------------------------------------------------------------
+
+    def _write_batch(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
+        """Cache hits first; one batch (or a resumed one) for the rest; outcomes in job order."""
+        keys: list[str] = []
+        ready: dict[int, Outcome] = {}
+        wanted: dict[str, Wanted] = {}
+        for n, job in enumerate(jobs):
+            request = build_request(job.story, job.beat, self.model)
+            key = request_key(job.story, request)
+            keys.append(key)
+            cached = self._from_cache(job, key)
+            if cached is not None:
+                ready[n] = cached
+            elif key not in wanted:
+                wanted[key] = Wanted(key, request, job.story.items)
+        run = BatchRun(
+            self._client,
+            self._cache,
+            self._pending,
+            self._meter,
+            lambda message, items: self._judge(message, items)[1],
+            poll_interval=self.poll_interval,
+            max_wait=self.batch_wait,
+        )
+        errors = run.run(list(wanted.values()))
+        for n, (job, key) in enumerate(zip(jobs, keys)):
+            if n in ready:
+                yield ready[n]
+            elif key in errors:
+                yield Outcome(job, error=WriterError(job.story.id, f"Claude writer (batch): {errors[key]}"))
+            else:
+                outcome = self._from_cache(job, key, hit=False)
+                yield outcome or Outcome(
+                    job, error=WriterError(job.story.id, "Claude writer (batch): no answer was filed for this story")
+                )
+
+    # -- shared ------------------------------------------------------------------
+
+    def _judge(self, message: dict[str, Any], items: Sequence[Item]) -> tuple[Draft, str | None]:
+        draft = parse(message.get("content") or (), items)
+        return draft, check(draft, message.get("stop_reason"))
+
+    def _briefing(self, job: Job, draft: Draft, spent: dict[str, int]) -> Briefing:
+        return Briefing(
+            story=job.story,
+            headline=draft.headline,
+            teaser=draft.teaser,
+            paragraphs=draft.paragraphs,
+            sources=job.story.items,
+            writer=self.name,
+            inputs_hash=job.inputs_hash,
+            model=self.model,
+            extra={
+                "fidelity": dict(draft.fidelity),
+                "cited_text": {index: list(texts) for index, texts in sorted(draft.cited_text.items()) if texts},
+                "usage": dict(spent),
+            },
+        )
+
+
+def _add(spent: dict[str, int], message: dict[str, Any]) -> dict[str, int]:
+    """Token counts so far plus one more answer's."""
+    more = tokens(message.get("usage"))
+    return {name: spent.get(name, 0) + more[name] for name in more}

@@ -1,0 +1,103 @@
+"""The check every Claude answer passes before it may be published.
+
+``check`` returns None for a publishable draft, or a short reason -- in
+words a reader of the build log (and the model, on its one retry) can act
+on. It rejects refusals, requests for more material, answers that talk
+about themselves, their instructions or "the sources provided", answers
+far outside the requested length, answers whose quotation marks surround
+words no source contains, and answers that cite nothing (which is what an
+answer that obeyed an instruction hidden in a post looks like).
+
+The phrase checks read only the writer's own words, never the quotations:
+a post may well say "I can't".
+"""
+
+from __future__ import annotations
+
+import re
+
+from .claude_parse import Draft
+
+#: Body length limits, in words (the prompt asks for 400-700).
+MIN_WORDS, MAX_WORDS = 250, 1000
+MAX_HEADLINE_WORDS = 20
+MAX_TEASER_WORDS = 70
+MIN_PARAGRAPHS = 2
+
+_APOS = r"(?:'|’)"
+
+_REFUSAL = re.compile(
+    r"\bI(?:\s+|" + _APOS + r")(?:cannot|can not|can" + _APOS + r"t|won" + _APOS + r"t|will not|am unable|m unable"
+    r"|am not able|m not able|must decline|am sorry|m sorry|apologi[sz]e)\b"
+    r"|\bunable to (?:help|comply|assist) with\b",
+    re.IGNORECASE,
+)
+_ASKS_FOR_MORE = re.compile(
+    r"\b(?:could|can|would) you (?:please )?(?:provide|share|send|give|clarify|supply)\b"
+    r"|\bplease (?:provide|share|send|supply)\b"
+    r"|\b(?:more|additional|further) (?:data|information|context|sources|posts|details|material) "
+    r"(?:is |are |would be )?(?:needed|required|necessary)\b"
+    r"|\bnot enough (?:information|data|context|material) to\b|\binsufficient (?:information|data|context) to\b"
+    r"|\bI (?:would )?need (?:more|additional)\b",
+    re.IGNORECASE,
+)
+_SELF_TALK = re.compile(
+    r"\b(?:the|these|those) (?:sources|documents|search results|results|posts|materials|texts|excerpts) "
+    r"(?:you |that you |I was |I" + _APOS + r"ve been |I have been |we were )?(?:provided|supplied|given)\b"
+    r"|\b(?:sources|documents|search results|posts|materials|excerpts) (?:you|that you) (?:shared|gave|sent)\b"
+    r"|\bprovided (?:sources|documents|search results|posts|materials|excerpts|texts)\b"
+    r"|\b(?:my|your|these) (?:instructions|system prompt|prompt|guidelines)\b"
+    r"|\b(?:ignor|disregard)\w* (?:all |my |your |the |any )?(?:previous |prior |earlier |above )?instructions\b"
+    r"|\bas (?:you )?(?:instructed|requested)\b"
+    r"|\bas an? (?:AI|AI language model|AI assistant|language model|assistant),"
+    r"|\bI(?:" + _APOS + r"m| am) (?:an AI|Claude)\b"
+    r"|\A\s*(?:sure|certainly|of course)\b\W"
+    r"|\A\s*(?:here is|here" + _APOS + r"s|below is) (?:a|the|my|your) (?:briefing|column|draft|article)\b",
+    re.IGNORECASE,
+)
+_SOURCE_LIST = re.compile(r"^\s*(?:sources|references|footnotes|citations)\s*:", re.IGNORECASE | re.MULTILINE)
+
+
+def _snippet(match: re.Match[str]) -> str:
+    return " ".join(match.group().split())
+
+
+def check(draft: Draft, stop_reason: str | None) -> str | None:
+    """Why ``draft`` must not be published, or None when it may be."""
+    if stop_reason == "refusal":
+        return "the model declined to write it (stop reason: refusal)"
+    if stop_reason == "max_tokens":
+        return "the answer was cut off at the output limit before it ended"
+    if not draft.headline and not draft.paragraphs:
+        return "the answer was empty"
+    own = draft.own_text
+    if match := _REFUSAL.search(own):
+        return f"it reads as a refusal ({_snippet(match)!r}) instead of a briefing"
+    if match := _ASKS_FOR_MORE.search(own):
+        return f"it asks for more material ({_snippet(match)!r}) instead of writing the briefing"
+    if match := _SELF_TALK.search(own):
+        return (
+            f"it talks about itself, its instructions or the material it was given ({_snippet(match)!r}) "
+            "instead of about the conversation"
+        )
+    if _SOURCE_LIST.search(own):
+        return "it ends with its own list of sources; footnotes are added from the citations"
+    if not draft.teaser or len(draft.paragraphs) < MIN_PARAGRAPHS:
+        return "it does not have the expected shape: a headline line, a teaser line, then paragraphs separated by blank lines"
+    if len(draft.headline.split()) > MAX_HEADLINE_WORDS:
+        return f"its headline is {len(draft.headline.split())} words long; keep it under {MAX_HEADLINE_WORDS}"
+    if len(draft.teaser.split()) > MAX_TEASER_WORDS:
+        return f"its teaser is {len(draft.teaser.split())} words long; it must be one or two sentences"
+    words = draft.body_words
+    if not MIN_WORDS <= words <= MAX_WORDS:
+        return f"its body is {words} words long; a briefing needs 400 to 700 words"
+    if draft.problems:
+        return f"it has unbalanced quotation marks ({draft.problems[0]})"
+    invented = [q.text for q in (*draft.heading_quotes, *draft.quotes) if not q.found]
+    if invented:
+        shown = invented[0] if len(invented[0]) <= 80 else invented[0][:77] + "..."
+        more = f" and {len(invented) - 1} more" if len(invented) > 1 else ""
+        return f"it puts quotation marks around words that are in none of the posts ({shown!r}{more})"
+    if draft.citations == 0:
+        return "it cites none of the story's posts"
+    return None
