@@ -43,7 +43,7 @@ class Site:
     #: Smallest story (in items) that gets a briefing.
     min_story_items: int = 2
     #: Claude model used when the Claude writer runs.
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ def build(
     for outcome in writer.write_all(jobs):
         story = outcome.job.story
         if outcome.briefing is None:
-            message = str(outcome.error) if outcome.error else "no briefing"
+            message = outcome.error.message if outcome.error else "the writer returned no briefing"
             report.failures.append((story.id, story.edition.isoformat(), message))
             failed_editions.add(story.edition)
             log(f"skipped story {story.id} of {story.edition} ({config.beat(story.beat).name}): {message}")

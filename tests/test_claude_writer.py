@@ -20,10 +20,10 @@ import pytest
 from generator.models import Beat, Item, Span, Story
 from generator.writers import Job, make_writer
 from generator.writers.claude import ClaudeWriter
-from generator.writers.claude_guard import check
-from generator.writers.claude_parse import holds_verbatim, parse
-from generator.writers.claude_prompt import PROMPT_VERSION, SYSTEM_PROMPT, content_blocks
-from generator.writers.claude_usage import Meter, price
+from generator.writers.claude.guard import check
+from generator.writers.claude.parse import holds_verbatim, parse
+from generator.writers.claude.prompt import PROMPT_VERSION, SYSTEM_PROMPT, content_blocks
+from generator.writers.claude.usage import Meter, price
 
 from fake_anthropic import INVENTED_QUOTE, FakeAnthropic
 

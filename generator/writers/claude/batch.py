@@ -19,12 +19,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..models import Item
-from .claude_api import API_ERRORS, Client
-from .claude_cache import Pending, PendingBatches, PendingRequest, ResponseCache
-from .claude_parse import response_text
-from .claude_prompt import with_retry
-from .claude_usage import Meter, tokens
+from ...models import Item
+from .api import API_ERRORS, Client
+from .cache import Pending, PendingBatches, PendingRequest, ResponseCache
+from .parse import response_text
+from .prompt import with_retry
+from .usage import Meter, tokens
 
 #: (message JSON, items) -> why the answer may not be published, or None.
 Judge = Callable[[dict[str, Any], Sequence[Item]], "str | None"]

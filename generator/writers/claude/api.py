@@ -13,7 +13,7 @@ from typing import Any
 
 import anthropic
 
-from .claude_usage import Meter
+from .usage import Meter
 
 
 class NoCredentials(Exception):

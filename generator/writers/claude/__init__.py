@@ -1,14 +1,14 @@
 """The Claude writer: a story's posts in, a sourced narrative briefing out.
 
-Each story becomes one Messages API request (see ``claude_prompt``): the
+Each story becomes one Messages API request (see ``prompt``): the
 items as citation-enabled ``search_result`` blocks, a cached system prompt
 in the voice of a magazine column, and a one-line task. The answer is parsed
-into spans whose footnotes come from the API's citations (``claude_parse``)
-and checked before anything is published (``claude_guard``); a rejected
+into spans whose footnotes come from the API's citations (``parse``)
+and checked before anything is published (``guard``); a rejected
 answer is retried once with the reason, and a second rejection becomes an
 ``Outcome`` with an error -- nothing is published for that story.
 
-Cost and speed: accepted answers are kept on disk (``claude_cache``) under a
+Cost and speed: accepted answers are kept on disk (``cache``) under a
 key of the items, prompt version, model and parameters, so an unchanged
 story never calls the API again; stories are written on a bounded thread
 pool; ``batch=True`` goes through the Message Batches API at half price and
@@ -24,16 +24,16 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import anthropic
 
-from ..errors import WriterError
-from ..models import Briefing, Item
-from . import Job, Outcome
-from .claude_api import API_ERRORS, Client
-from .claude_batch import BatchRun, Wanted
-from .claude_cache import PendingBatches, ResponseCache
-from .claude_guard import check
-from .claude_parse import Draft, parse, response_text
-from .claude_prompt import PROMPT_VERSION, build_request, fingerprint, request_key, with_retry
-from .claude_usage import Meter, Totals, tokens
+from ...errors import WriterError
+from ...models import Briefing, Item
+from .. import Job, Outcome
+from .api import API_ERRORS, Client
+from .batch import BatchRun, Wanted
+from .cache import PendingBatches, ResponseCache
+from .guard import check
+from .parse import Draft, parse, response_text
+from .prompt import PROMPT_VERSION, build_request, fingerprint, request_key, with_retry
+from .usage import Meter, Totals, tokens
 
 __all__ = ["ClaudeWriter", "PROMPT_VERSION"]
 

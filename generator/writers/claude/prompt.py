@@ -21,8 +21,8 @@ import hashlib
 import json
 from typing import Any
 
-from ..models import Beat, Item, Story, platform_label
-from ..textutil import sentences, truncate
+from ...models import Beat, Item, Story, platform_label
+from ...textutil import sentences, truncate
 
 #: Bump when the prompt or the request shape changes: it is part of the
 #: writer's fingerprint and of every response-cache key.

@@ -1,7 +1,7 @@
 """On-disk state of the Claude writer: accepted answers and pending batches.
 
 ``ResponseCache`` keeps one JSON file per request key (see
-``claude_prompt.request_key``) holding the accepted Message, so a story
+``prompt.request_key``) holding the accepted Message, so a story
 whose items, prompt, model and parameters did not change never calls the
 API again. Only answers that passed the guard are stored.
 

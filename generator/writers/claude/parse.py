@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..models import Item, Span
-from .claude_prompt import content_blocks
+from ...models import Item, Span
+from .prompt import content_blocks
 
 _OPEN = {"“", '"'}
 _CLOSE = {"”", '"'}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .claude_parse import Draft
+from .parse import Draft
 
 #: Body length limits, in words (the prompt asks for 400-700).
 MIN_WORDS, MAX_WORDS = 250, 1000
