@@ -6,8 +6,9 @@
                                [--writer extractive|claude] [--model NAME] [--batch]
     python -m generator site   [--mkdocs mkdocs.yml] [--site-dir site]
 
-Exit status: 0 success; 1 some feeds or stories failed (the rest was done);
-2 the configuration is invalid (nothing else ran).
+Exit status: 0 success; 1 some feeds or stories failed (the rest was done),
+or the build could not write its files (each file is either as it was or
+completely rewritten); 2 the configuration is invalid (nothing else ran).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 
 from .config import load_config
-from .errors import ConfigErrors
+from .errors import BriefingsError, ConfigErrors
 from .models import Config
 
 
@@ -90,15 +91,20 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     writer = choose_writer(args, config)
     print(f"writer: {writer.name}", file=sys.stderr)
-    report = build(
-        config,
-        Path(args.snapshots),
-        Path(args.docs),
-        writer,
-        now=args.now,
-        cache_dir=Path(args.cache_dir),
-        log=lambda message: print(message, file=sys.stderr),
-    )
+    try:
+        report = build(
+            config,
+            Path(args.snapshots),
+            Path(args.docs),
+            writer,
+            now=args.now,
+            cache_dir=Path(args.cache_dir),
+            log=lambda message: print(message, file=sys.stderr),
+        )
+    except (BriefingsError, OSError) as exc:
+        # e.g. a read-only or full docs/: every file is written whole (temp + rename) or not at all.
+        print(f"error: build stopped: {exc} (each file in {args.docs}/ is either as before or completely rewritten)", file=sys.stderr)
+        return 1
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
     for note in report.notes:

@@ -166,14 +166,17 @@ def build(
 
     # Generated briefings of a rebuilt edition that no story produced any more are removed,
     # unless a story of that edition failed (then the old ones stay until it succeeds).
-    for edition, _ in plan:
-        if edition.date in failed_editions:
-            continue
-        for entry in by_edition.get(edition.date, []):
-            if not entry.hand_edited and entry.path not in keep[edition.date]:
-                render.remove(docs_dir / entry.path, writes, docs_dir)
-
-    report.notes.extend(render.write_indexes(docs_dir, config, writes))
+    # The index pages stop linking to them first, so a run killed in between leaves no broken link.
+    stale = [
+        entry.path
+        for edition, _ in plan
+        if edition.date not in failed_editions
+        for entry in by_edition.get(edition.date, [])
+        if not entry.hand_edited and entry.path not in keep[edition.date]
+    ]
+    report.notes.extend(render.write_indexes(docs_dir, config, writes, leaving=set(stale)))
+    for path in stale:
+        render.remove(docs_dir / path, writes, docs_dir)
     report.written, report.removed = writes.written, writes.removed
     return report
 

@@ -12,6 +12,7 @@ their bytes change, so a rebuild with nothing new writes nothing.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import html
 import json
@@ -32,6 +33,7 @@ import frontmatter
 import yaml
 from slugify import slugify
 
+from .errors import BriefingsError
 from .models import Beat, Briefing, Config, Item, Span, platform_label
 from .textutil import one_line, safe_url
 
@@ -56,19 +58,13 @@ FOOTNOTES_MARKER = "^^footnotes^^"
 _MD_SPECIAL = set("\\`*_{}[]()#!|~^=$")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _LINE_START = re.compile(r"^(?:[-+:]|\d+(?=[.)]))")
+#: Both replacements as one table: str.translate does them in a single pass in C.
+_MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_SPECIAL}, **_ENTITIES})
 
 
 def md_escape(text: str) -> str:
     """Plain text → Markdown that renders as exactly that text, on one line."""
-    out = []
-    for ch in one_line(text):
-        if ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif ch in _MD_SPECIAL:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return _escape_line_start("".join(out))
+    return _escape_line_start(one_line(text).translate(_MD_TABLE))
 
 
 def _escape_line_start(escaped: str) -> str:
@@ -130,16 +126,29 @@ def read_front_matter(path: Path) -> dict | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+    head = _front_matter_text(text)
+    return _parse_front_matter(head) if head is not None else None
+
+
+def _front_matter_text(text: str) -> str | None:
     if not text.startswith("---\n"):
         return None
     end = text.find("\n---\n", 4)
-    if end < 0:
-        return None
+    return text[4:end] if end >= 0 else None
+
+
+def _parse_front_matter(head: str) -> dict | None:
     try:
-        meta = yaml.load(text[4:end], Loader=yaml.CSafeLoader)
+        meta = yaml.load(head, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return None
     return meta if isinstance(meta, dict) else None
+
+
+#: The entries of the last scan, by (path under docs/, front matter text). pipeline.build
+#: scans docs/ and write_indexes scans it again: files whose front matter did not change
+#: are not parsed twice (YAML is most of a scan's time).
+_last_scan: dict[tuple[str, str | None], Entry | None] = {}
 
 
 def scan(docs_dir: Path) -> tuple[list[Entry], list[str]]:
@@ -149,14 +158,26 @@ def scan(docs_dir: Path) -> tuple[list[Entry], list[str]]:
     problems: list[str] = []
     if not root.is_dir():
         return entries, problems
+    seen: dict[tuple[str, str | None], Entry | None] = {}
     for path in sorted(root.rglob("*.md")):
         rel = path.relative_to(docs_dir).as_posix()
-        meta = read_front_matter(path)
-        entry = _entry_from_meta(rel, meta) if meta else None
+        try:
+            head = _front_matter_text(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            head = None
+        key = (rel, head)
+        if key in _last_scan:
+            entry = _last_scan[key]
+        else:
+            meta = _parse_front_matter(head) if head is not None else None
+            entry = _entry_from_meta(rel, meta) if meta else None
+        seen[key] = entry
         if entry is None:
             problems.append(f"{rel}: no readable front matter with title, date and categories; left out of the index pages")
             continue
         entries.append(entry)
+    _last_scan.clear()
+    _last_scan.update(seen)
     entries.sort(key=lambda e: (e.date, e.rank, e.path))
     return entries, problems
 
@@ -423,11 +444,47 @@ def _rel(from_path: str, to_path: str) -> str:
     return posixpath.relpath(to_path, posixpath.dirname(from_path))
 
 
-def related_entries(entry: Entry, entries: Sequence[Entry], limit: int = 3) -> list[Entry]:
+class RelatedIndex:
+    """Where related_entries looks for candidates, so that it does not scan the whole archive
+    for every briefing (quadratic: 9 million comparisons at 3,000 briefings).
+
+    A related briefing shares a source or the beat. Those sharing a source are found by
+    URL; of the others on the same beat, only the ``limit`` newest not after the briefing
+    can make the cut, since among them the score only falls with age. The result is the
+    same as scanning every entry.
+    """
+
+    def __init__(self, entries: Sequence[Entry]):
+        self.by_url: dict[str, list[Entry]] = defaultdict(list)
+        by_beat: dict[str, list[Entry]] = defaultdict(list)
+        for entry in entries:
+            for url in set(entry.source_urls):
+                self.by_url[url].append(entry)
+            by_beat[entry.beat].append(entry)
+        self.by_beat = {beat: sorted(group, key=lambda e: (-e.date.toordinal(), e.path)) for beat, group in by_beat.items()}
+        self.keys = {beat: [(-e.date.toordinal(), e.path) for e in group] for beat, group in self.by_beat.items()}
+
+    def candidates(self, entry: Entry, limit: int) -> list[Entry]:
+        found = {other.path: other for url in set(entry.source_urls) for other in self.by_url.get(url, ())}
+        sharing = set(found)
+        group = self.by_beat.get(entry.beat, [])
+        start = bisect.bisect_left(self.keys.get(entry.beat, []), (-entry.date.toordinal(), ""))
+        taken = 0
+        for other in group[start:]:
+            if taken >= limit:
+                break
+            if other.path == entry.path or other.path in sharing:
+                continue
+            found[other.path] = other
+            taken += 1
+        return list(found.values())
+
+
+def related_entries(entry: Entry, entries: Sequence[Entry], limit: int = 3, index: RelatedIndex | None = None) -> list[Entry]:
     """Earlier (or same-day) briefings on the same beat or sharing sources, most related first."""
     mine = set(entry.source_urls)
     scored = []
-    for other in entries:
+    for other in index.candidates(entry, limit) if index is not None else entries:
         if other.path == entry.path or other.date > entry.date:
             continue
         shared = len(mine & set(other.source_urls))
@@ -440,8 +497,8 @@ def related_entries(entry: Entry, entries: Sequence[Entry], limit: int = 3) -> l
     return [t[3] for t in scored[:limit]]
 
 
-def related_block(entry: Entry, entries: Sequence[Entry], beats: dict[str, Beat]) -> str:
-    chosen = related_entries(entry, entries)
+def related_block(entry: Entry, entries: Sequence[Entry], beats: dict[str, Beat], index: RelatedIndex | None = None) -> str:
+    chosen = related_entries(entry, entries, index=index)
     lines = [RELATED_START]
     if chosen:
         lines += ["", '<div class="brief-related" markdown>', "", "## More briefings { data-search-exclude }", ""]
@@ -737,6 +794,14 @@ def _entry_time(entry: Entry) -> dt.datetime:
 # --- writing --------------------------------------------------------------------
 
 
+class WriteError(BriefingsError):
+    """docs/ cannot be written (read-only, full disk): the build stops; files already there stay whole."""
+
+    def __init__(self, path: Path, exc: OSError):
+        self.path = path
+        super().__init__(f"cannot write {path}: {exc.strerror or exc}")
+
+
 @dataclass
 class Writes:
     """What a render pass changed under docs/."""
@@ -752,24 +817,35 @@ def write_if_changed(path: Path, data: str | bytes, writes: Writes, docs_dir: Pa
             return
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise WriteError(path, exc) from exc
         raise
     writes.written.append(path.relative_to(docs_dir).as_posix())
 
 
 def remove(path: Path, writes: Writes, docs_dir: Path) -> None:
-    path.unlink(missing_ok=True)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     writes.removed.append(path.relative_to(docs_dir).as_posix())
     parent = path.parent
     while parent != docs_dir and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
+        try:
+            parent.rmdir()
+        except OSError:
+            break  # an empty folder left behind is harmless
         parent = parent.parent
 
 
@@ -804,16 +880,21 @@ def restamp(docs_dir: Path, entry: Entry, rank: int, significance: int, writes: 
     write_if_changed(path, head + body, writes, docs_dir)
 
 
-def write_indexes(docs_dir: Path, config: Config, writes: Writes) -> list[str]:
-    """Refresh related sections and every index page from the briefings on disk."""
+def write_indexes(docs_dir: Path, config: Config, writes: Writes, leaving: set[str] = frozenset()) -> list[str]:
+    """Refresh related sections and every index page from the briefings on disk.
+
+    ``leaving`` names briefings about to be removed: nothing links to them any more.
+    """
     entries, problems = scan(docs_dir)
+    entries = [e for e in entries if e.path not in leaving]
     beats = {b.id: b for b in config.beats}
+    related = RelatedIndex(entries)
     for entry in entries:
         if entry.hand_edited:
             continue
         path = docs_dir / entry.path
         text = path.read_text(encoding="utf-8")
-        write_if_changed(path, with_related(text, related_block(entry, entries, beats)), writes, docs_dir)
+        write_if_changed(path, with_related(text, related_block(entry, entries, beats, related)), writes, docs_dir)
     write_if_changed(docs_dir / "index.md", home_page(entries, config, beats), writes, docs_dir)
     write_if_changed(docs_dir / "beats" / "index.md", beats_index(config, entries), writes, docs_dir)
     for beat in config.beats:

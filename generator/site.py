@@ -19,6 +19,10 @@ def build_site(mkdocs_yml: Path, site_dir: Path) -> None:
 
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Folders left by a build that was killed half-way.
+    for leftover in site_dir.parent.glob(f".{site_dir.name}.*-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)

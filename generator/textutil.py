@@ -65,9 +65,9 @@ def truncate(text: str, limit: int) -> str:
 
 def safe_url(url: str | None, base: str | None = None) -> str:
     """An absolute http(s) URL, or "" when the link is missing or of another scheme."""
+    url = (url or "").strip()
     if not url:
-        return ""
-    url = url.strip()
+        return ""  # an empty link is no link, not a link to the base
     if base:
         url = urljoin(base, url)
     try:

@@ -1,6 +1,6 @@
 """Build docs/ and a real MkDocs site into a temporary folder, for tests.
 
-    from sitebuild import build_docs_and_site, build_site_from_docs, live_markup
+    from sitebuild import build_docs_and_site, build_site_from_docs, live_markup, render_briefings
 
     docs, site, report = build_docs_and_site("feeds.yaml", Path("snapshots"), tmp_path)
     assert not live_markup(site)
@@ -12,6 +12,9 @@ you filled yourself (e.g. with :mod:`generator.render`). Both use the
 project's own ``mkdocs.yml``, rewritten with absolute paths into
 ``tmp_path/mkdocs.yml``, so the hooks, theme overrides and Markdown
 extensions are exactly the published ones.
+
+``render_briefings`` writes Briefings you made yourself (and the index pages)
+into a docs folder, as the pipeline would.
 
 ``live_markup`` parses every built page with :mod:`html.parser` and lists
 everything that could run or load something and is not Material's own
@@ -138,6 +141,24 @@ def build_site_from_docs(docs_dir: Path, config: str | Path | Config, tmp_path: 
     site_dir = site_dir or tmp_path / "site"
     build_site(yml, site_dir)
     return site_dir
+
+
+def render_briefings(docs_dir: Path, briefings, config: Config) -> dict:
+    """Write Briefings and every index page into ``docs_dir`` as the pipeline does (ranked in the order
+    given); returns {docs-relative path: briefing}."""
+    from generator import render
+
+    writes = render.Writes()
+    taken: set[str] = set()
+    paths = {}
+    for rank, briefing in enumerate(briefings, start=1):
+        rel = render.briefing_path(briefing, taken)
+        taken.add(rel)
+        render.write_briefing(docs_dir, rel, briefing, config.beat(briefing.story.beat), config, rank, writes)
+        paths[rel] = briefing
+    problems = render.write_indexes(docs_dir, config, writes)
+    assert problems == [], problems
+    return paths
 
 
 def build_docs_and_site(config: str | Path | Config, snapshots_dir: Path, tmp_path: Path, now: dt.datetime | None = None):

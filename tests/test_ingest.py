@@ -188,3 +188,15 @@ def test_bundled_snapshots_cover_every_feed_with_enough_items():
         assert item.published.tzinfo is not None
         assert item.url.startswith(("http://", "https://"))
         assert "<script" not in item.text.lower()
+
+
+def test_one_feed_may_list_several_entries_under_one_link():
+    from dataclasses import replace
+
+    base = parse(HN_RSS, feed("hn", "hackernews"))[0][0]
+    update = replace(base, id="other", title="A different announcement")
+    revision = replace(base, id="revision")  # same link, same title: a revised copy
+    assert len(merge_duplicates([base, update])) == 2
+    assert len(merge_duplicates([base, revision])) == 1
+    other_feed = replace(update, feed_id="blog", feeds=("blog",))
+    assert len(merge_duplicates([base, other_feed])) == 1  # another feed linking the same page
