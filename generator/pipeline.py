@@ -133,7 +133,7 @@ def build(
     for edition, stories in plan:
         report.stories += len(stories)
         on_disk = by_edition.get(edition.date, [])
-        hashes = {e.inputs_hash: e for e in on_disk if not e.hand_edited}
+        hashes = {e.inputs_hash: e for e in on_disk if not e.hand_edited and e.render_version == render.RENDER_VERSION}
         keep[edition.date] = {e.path for e in on_disk if e.hand_edited}
         report.hand_edited += len(keep[edition.date])
         for rank, story in enumerate(stories, start=1):
@@ -159,6 +159,7 @@ def build(
             continue
         briefing = outcome.briefing
         same_story = [e for e in by_edition.get(story.edition, []) if not e.hand_edited and e.inputs_hash == briefing.inputs_hash]
+        # (the same story in an older layout is rewritten in place)
         rel = same_story[0].path if same_story else render.briefing_path(briefing, taken - _stale(by_edition.get(story.edition, []), keep))
         taken.add(rel)
         keep[story.edition].add(rel)

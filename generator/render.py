@@ -38,6 +38,10 @@ from .models import Beat, Briefing, Config, Item, Span, platform_label
 from .textutil import one_line, safe_url
 
 BRIEFINGS_DIR = "briefings"
+#: Bump when the layout of briefing files changes: briefings of the editions
+#: being built are then written again (the Claude writer answers from its
+#: response cache where it has one).
+RENDER_VERSION = "1"
 RELATED_START = "<!-- more-briefings:start -->"
 RELATED_END = "<!-- more-briefings:end -->"
 #: Front-matter key a contributor sets to protect a briefing from regeneration.
@@ -113,6 +117,7 @@ class Entry:
     source_names: tuple[str, ...] = ()
     platforms: tuple[tuple[str, int], ...] = ()
     published: str = ""
+    render_version: str = ""
 
     @property
     def url(self) -> str:
@@ -205,6 +210,7 @@ def _entry_from_meta(rel: str, meta: dict) -> Entry | None:
             significance=int(meta.get("significance", 1)),
             writer=str(generator.get("writer", "")),
             inputs_hash=str(generator.get("inputs_hash", "")),
+            render_version=str(generator.get("render", "")),
             hand_edited=bool(meta.get(HAND_EDITED_KEY, False)),
             source_urls=tuple(str(s.get("url", "")) for s in sources if isinstance(s, dict)),
             source_names=tuple(sorted({str(s.get("feed") or s.get("author") or "") for s in sources if isinstance(s, dict)} - {""})),
@@ -275,7 +281,7 @@ def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int) -> d
             "author": item.author,
             "feed": item.outlet or item.feed_title,
         })
-    generator = {"writer": briefing.writer, "inputs_hash": briefing.inputs_hash}
+    generator = {"writer": briefing.writer, "inputs_hash": briefing.inputs_hash, "render": RENDER_VERSION}
     if briefing.model:
         generator["model"] = briefing.model
     meta = {

@@ -216,3 +216,17 @@ def test_a_later_run_rewrites_only_editions_with_new_posts(tmp_path):
     fresh = tmp_path / "fresh"
     build(config, REPO / "snapshots", fresh, ExtractiveWriter(), now=NOW, cache_dir=tmp_path / "c2")
     assert tree_digest(fresh) == tree_digest(docs)
+
+
+def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built, tmp_path, monkeypatch):
+    from generator import render
+
+    _, docs, _, _, config = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    monkeypatch.setattr(render, "RENDER_VERSION", "test-next")
+    writer = CountingWriter()
+    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    assert writer.calls == report.stories > 0
+    for path in (other / "briefings").rglob("*.md"):
+        assert frontmatter.load(path)["generator"]["render"] == "test-next"

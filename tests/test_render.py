@@ -63,7 +63,7 @@ def test_briefing_file_front_matter_and_footnotes(tmp_path):
     assert str(meta["date"]) == "2026-11-21"
     assert meta["categories"] == ["Open Models"]
     assert meta["description"] == b.teaser
-    assert meta["generator"] == {"writer": "extractive", "inputs_hash": "hash123"}
+    assert meta["generator"] == {"writer": "extractive", "inputs_hash": "hash123", "render": render.RENDER_VERSION}
     assert {s["url"] for s in meta["sources"]} <= {i.url for i in TEXTS}
     for source in meta["sources"]:
         assert set(source) >= {"url", "title", "platform", "published"}
