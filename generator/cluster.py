@@ -12,6 +12,7 @@ there is no randomness.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
@@ -58,13 +59,16 @@ def editions(items: Sequence[Item], *, window_hours: int, now: dt.datetime) -> l
     """One edition per UTC day that has items, up to ``now``'s day, oldest first."""
     days = sorted({item.published.date() for item in items if item.published <= now})
     window = dt.timedelta(hours=window_hours)
+    # Sorted once; each window is then a slice found by bisection (not a scan of every item per day).
+    ordered = sorted(items, key=lambda i: (i.published, i.id))
+    times = [i.published for i in ordered]
     out = []
     for day in days:
         cutoff = min(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc), now)
         start = cutoff - window
-        chosen = tuple(i for i in items if start < i.published <= cutoff)
+        chosen = tuple(ordered[bisect.bisect_right(times, start):bisect.bisect_right(times, cutoff)])
         if chosen:
-            out.append(Edition(day, tuple(sorted(chosen, key=lambda i: (i.published, i.id))), cutoff))
+            out.append(Edition(day, chosen, cutoff))
     return out
 
 

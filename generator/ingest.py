@@ -35,7 +35,8 @@ import feedparser
 from .models import Config, Feed, Item
 from .textutil import digest, html_to_text, normalize_space, normalize_url, one_line, safe_url, truncate
 
-#: Bump when the way entries become items changes: invalidates the parse cache.
+#: Bump when the way entries become items changes (textutil's html_to_text and
+#: normalize_url included: the cache keeps normalized links too): invalidates the parse cache.
 INGEST_VERSION = "6"
 #: Longest plain text kept per item (characters).
 MAX_TEXT = 4000
@@ -146,12 +147,26 @@ def _parse_cached(snapshot: Snapshot, cache_dir: Path | None) -> tuple[list[Item
         cached = json.loads(path.read_text(encoding="utf-8"))
         items = [_item_from_json(raw) for raw in cached["items"]]
         problems = [Problem(snapshot.feed.id, str(snapshot.path), message) for message in cached["problems"]]
+        _URL_KEYS.update(zip((i.url for i in items), cached.get("url_keys") or ()))
         return items, problems, 1
     except (OSError, ValueError, KeyError, TypeError):
         pass
     items, problems = parse_snapshot(snapshot, data, meta)
-    _write_json_atomic(path, {"items": [_item_to_json(i) for i in items], "problems": [p.message for p in problems]})
+    _write_json_atomic(path, {"items": [_item_to_json(i) for i in items], "problems": [p.message for p in problems],
+                              "url_keys": [_url_key(i.url) for i in items]})
     return items, problems, 0
+
+
+#: normalize_url of item links, filled from the parse cache: a rebuild with nothing new
+#: then normalizes no link (a quarter of its time at 10,000 items).
+_URL_KEYS: dict[str, str] = {}
+
+
+def _url_key(url: str) -> str:
+    key = _URL_KEYS.get(url)
+    if key is None:
+        key = _URL_KEYS[url] = normalize_url(url)
+    return key
 
 
 def _read_meta(path: Path) -> dict:
@@ -420,7 +435,7 @@ def merge_duplicates(items: Iterable[Item]) -> list[Item]:
     by_key: dict[str, int] = {}
     merged: list[Item] = []
     for item in items:
-        id_key, url_key = f"id:{item.id}", f"url:{normalize_url(item.url)}"
+        id_key, url_key = f"id:{item.id}", f"url:{_url_key(item.url)}"
         index = by_key.get(id_key)
         if index is None and url_key in by_key:
             other = merged[by_key[url_key]]

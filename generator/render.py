@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import html
 import json
 import math
@@ -446,6 +447,7 @@ def compose(meta: dict, body: str, related: str) -> str:
 # --- relations between briefings ------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)  # index pages link to the same pages thousands of times
 def _rel(from_path: str, to_path: str) -> str:
     return posixpath.relpath(to_path, posixpath.dirname(from_path))
 

@@ -36,12 +36,20 @@ BRIEFINGS_PREFIX = "briefings/"
 LIST_PREFIXES = ("beats/", "archive/")
 HOME = "index.md"
 
-#: Compact search entries of this build, by page URL (filled per page, written after the build).
+#: Compact search entries, by page URL (filled per page, written after the build). A dirty
+#: rebuild (``mkdocs serve --dirty``) renders only changed pages, so it keeps the others'.
 _search_docs: dict[str, dict] = {}
+_dirty = False
+
+
+def on_startup(command, dirty, **kwargs):
+    global _dirty
+    _dirty = dirty
 
 
 def on_config(config, **kwargs):
-    _search_docs.clear()
+    if not _dirty:
+        _search_docs.clear()
     name = config.extra.get("briefings_config", "feeds.yaml")
     path = Path(config.config_file_path).parent / name
     try:
@@ -69,32 +77,44 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     uri = page.file.src_uri
     if uri == HOME or uri.startswith(LIST_PREFIXES) or uri.startswith(BRIEFINGS_PREFIX):
         search = page.meta.get("search") if isinstance(page.meta.get("search"), dict) else {}
+        _search_docs.pop(page.url, None)
         if not search.get("exclude"):
             _search_docs[page.url] = search_doc(page.url, page.meta, briefing=uri.startswith(BRIEFINGS_PREFIX))
         page.meta["search"] = {**search, "exclude": True}
     return markdown
 
 
+def _index_text(value) -> str:
+    """A front-matter value as index text: strings arrive escaped (on_page_markdown), the rest is escaped here."""
+    if isinstance(value, str):
+        return value
+    return html.escape(" ".join(str(value).split()), quote=True) if value is not None else ""
+
+
 def search_doc(url: str, meta: dict, *, briefing: bool) -> dict:
-    """One search entry from (already escaped) front matter: title, then teaser, beat and source names."""
-    paragraphs = [str(meta.get("description") or "")]
+    """One search entry from front matter: title, then teaser, beat and source names."""
+    paragraphs = [_index_text(meta.get("description"))]
     if briefing:
-        names: list[str] = []
-        for category in meta.get("categories") or ():
-            names.append(str(category))
-        for source in meta.get("sources") or ():
+        categories = meta.get("categories")
+        names = [_index_text(c) for c in (categories if isinstance(categories, list) else [categories]) if c]
+        sources = meta.get("sources")
+        for source in sources if isinstance(sources, list) else ():
             if not isinstance(source, dict):
                 continue
-            for key in ("feed", "author"):
+            for key in ("feed", "author"):  # sources are dicts: on_page_markdown left them as they are
                 name = html.escape(" ".join(str(source.get(key) or "").split()), quote=True)
                 if name and name not in names:
                     names.append(name)
         paragraphs.append(" · ".join(names))
-    return {
+    doc = {
         "location": url,
-        "title": str(meta.get("title") or ""),
+        "title": _index_text(meta.get("title")),
         "text": "".join(f"<p>{p}</p>" for p in paragraphs if p),
     }
+    search = meta.get("search")
+    if isinstance(search, dict) and isinstance(search.get("boost"), (int, float)):
+        doc["boost"] = search["boost"]
+    return doc
 
 
 @event_priority(-100)  # after the search plugin has written its index (hooks also run after plugins)

@@ -1,0 +1,280 @@
+"""Site build: N briefings through this project's render path and site build, beside a stock
+Material blog-plugin site holding the same posts, both built in the same run.
+
+For each size: synthetic briefings are rendered with generator.render
+(write_briefing, then write_indexes) into a fresh docs/; the site is built
+by generator.site.build_site (strict) in a child process. The same Markdown
+bodies go into docs/blog/posts/ of a stock site (``plugins: [search, blog]``),
+built by ``mkdocs build`` in a child process too; so are the same posts as
+plain Material pages kept out of the navigation (a calibration of what
+MkDocs and Material alone cost per page here). Wall time, CPU time, peak
+memory and the search index size are reported, and our search index is checked:
+each sampled briefing must be found by headline, teaser, beat and source
+names, and its body must not be indexed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from generator import render
+from generator.models import Config
+
+from . import synth
+
+REPO = Path(__file__).resolve().parents[1]
+MARKDOWN_EXTENSIONS_FROM = REPO / "mkdocs.yml"
+
+
+def _parent_settings() -> dict:
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(MARKDOWN_EXTENSIONS_FROM, "rb") as handle:
+        return yaml_load(handle)
+
+
+# --- our site -----------------------------------------------------------------------
+
+
+def render_docs(docs: Path, config: Config, briefings: list[synth.Synthetic]) -> tuple[dict[int, str], float, float]:
+    """Render the briefings and index pages into ``docs``; (paths by index, briefings s, indexes s)."""
+    shutil.copytree(REPO / "docs" / "assets", docs / "assets")
+    writes = render.Writes()
+    taken: set[str] = set()
+    paths: dict[int, str] = {}
+    start = time.perf_counter()
+    for n, s in enumerate(briefings):
+        rel = render.briefing_path(s.briefing, taken)
+        taken.add(rel)
+        paths[n] = rel
+        render.write_briefing(docs, rel, s.briefing, s.beat, config, s.rank, writes)
+    middle = time.perf_counter()
+    render.write_indexes(docs, config, writes)
+    end = time.perf_counter()
+    return paths, middle - start, end - middle
+
+
+def project_yml(root: Path, docs: Path, feeds_yaml: Path) -> Path:
+    """An mkdocs.yml that inherits the project's and points at the benchmark's docs/ and feeds.yaml."""
+    parent = _parent_settings()
+    theme = {"name": parent["theme"]["name"]}
+    if parent["theme"].get("custom_dir"):
+        theme["custom_dir"] = str(REPO / parent["theme"]["custom_dir"])
+    settings = {
+        "INHERIT": str(REPO / "mkdocs.yml"),
+        "docs_dir": str(docs),
+        "site_dir": str(root / "site"),
+        "hooks": [str(REPO / h) for h in parent.get("hooks", [])],
+        "theme": theme,
+        "extra": {"briefings_config": str(feeds_yaml)},
+    }
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# --- the stock blog-plugin site ---------------------------------------------------------
+
+
+def blog_project(root: Path, config: Config, briefings: list[synth.Synthetic], paths: dict[int, str]) -> Path:
+    """A stock Material blog site with the same posts: date and categories front matter, same bodies."""
+    docs = root / "docs"
+    posts = docs / "blog" / "posts"
+    posts.mkdir(parents=True)
+    (docs / "index.md").write_text(f"# {config.site.title}\n\nThe same briefings, as a stock blog.\n", encoding="utf-8")
+    (docs / "blog" / "index.md").write_text("# Blog\n", encoding="utf-8")
+    for n, s in enumerate(briefings):
+        rel = paths[n]
+        body = render.briefing_body(
+            s.briefing, s.beat, config,
+            beat_url=posixpath.relpath(f"beats/{s.beat.id}/", posixpath.dirname(rel[:-3] + "/")) + "/",
+            archive_url=posixpath.relpath(f"archive/{s.briefing.story.edition:%Y-%m}/", posixpath.dirname(rel[:-3] + "/")) + "/",
+        )
+        # The teaser is the excerpt shown on the blog's index pages, as our home page shows teasers.
+        body = body.replace("{ .brief-teaser }\n", "{ .brief-teaser }\n\n<!-- more -->\n", 1)
+        post = frontmatter.Post(body, date=s.briefing.story.edition, categories=[s.beat.name], description=s.briefing.teaser)
+        (posts / Path(rel).name).write_text(frontmatter.dumps(post, sort_keys=False, allow_unicode=True) + "\n", encoding="utf-8")
+    parent = _parent_settings()
+    settings = {
+        "site_name": config.site.title + " (stock blog)",
+        "site_url": config.site.url,
+        "docs_dir": str(docs),
+        "site_dir": str(root / "site"),
+        "theme": {"name": "material"},
+        "plugins": ["search", "blog"],
+        "markdown_extensions": parent.get("markdown_extensions", []),
+    }
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def plain_project(root: Path, config: Config, briefings: list[synth.Synthetic], paths: dict[int, str]) -> Path:
+    """The same posts as plain pages of a stock Material site, kept out of the navigation (not_in_nav).
+
+    A calibration: what MkDocs and Material cost per page on this machine, with neither the blog
+    plugin nor anything of ours (no hooks, index pages or related briefings).
+    """
+    docs = root / "docs"
+    posts = docs / "posts"
+    posts.mkdir(parents=True)
+    (docs / "index.md").write_text(f"# {config.site.title}\n\nThe same briefings, as plain pages.\n", encoding="utf-8")
+    for n, s in enumerate(briefings):
+        rel = paths[n]
+        body = render.briefing_body(s.briefing, s.beat, config, beat_url="../", archive_url="../")
+        post = frontmatter.Post(body, date=s.briefing.story.edition, description=s.briefing.teaser)
+        (posts / Path(rel).name).write_text(frontmatter.dumps(post, sort_keys=False, allow_unicode=True) + "\n", encoding="utf-8")
+    parent = _parent_settings()
+    settings = {
+        "site_name": config.site.title + " (plain pages)",
+        "site_url": config.site.url,
+        "docs_dir": str(docs),
+        "site_dir": str(root / "site"),
+        "theme": {"name": "material"},
+        "plugins": ["search"],
+        "markdown_extensions": parent.get("markdown_extensions", []),
+        "nav": ["index.md"],
+        "not_in_nav": "/posts/\n",
+    }
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def build_in_child(mkdocs_yml: Path, site_dir: Path, *, project: bool, timeout: float = 1800) -> dict:
+    """Build a site in a child process: wall seconds (as `mkdocs build` is felt), build seconds, peak MB."""
+    cmd = [sys.executable, "-m", "bench.child", str(mkdocs_yml), str(site_dir)] + (["--project"] if project else [])
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"site build failed ({mkdocs_yml}):\n{proc.stderr[-4000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"wall_s": wall, "build_s": result["seconds"], "cpu_s": result["cpu_s"], "peak_mb": result["maxrss_mb"], "stderr": proc.stderr}
+
+
+def index_size_mb(site: Path) -> float:
+    path = site / "search" / "search_index.json"
+    return path.stat().st_size / 1e6 if path.is_file() else 0.0
+
+
+def check_search(site: Path, config: Config, briefings: list[synth.Synthetic], paths: dict[int, str], samples: int = 25) -> tuple[bool, list[str]]:
+    """Each sampled briefing is found by headline, teaser, beat and source names; no body text is indexed."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = index["docs"]
+    by_location: dict[str, list[dict]] = {}
+    for doc in docs:
+        by_location.setdefault(doc["location"].split("#")[0], []).append(doc)
+    everything = html.unescape(" ".join(d["title"] + " " + d["text"] for d in docs))
+    problems: list[str] = []
+    step = max(1, len(briefings) // samples)
+    for n in range(0, len(briefings), step):
+        s = briefings[n]
+        url = paths[n][: -len(".md")] + "/"
+        entries = by_location.get(url)
+        if not entries:
+            problems.append(f"{url}: not in the search index")
+            continue
+        title = html.unescape(" ".join(e["title"] for e in entries))
+        text = html.unescape(" ".join(e["text"] for e in entries))
+        if s.briefing.headline not in title:
+            problems.append(f"{url}: headline not in the title")
+        if s.briefing.teaser not in text:
+            problems.append(f"{url}: teaser not in the text")
+        if s.beat.name not in text:
+            problems.append(f"{url}: beat name {s.beat.name!r} not in the text")
+        for name in synth.source_names(s.briefing):
+            if name not in text:
+                problems.append(f"{url}: source name {name!r} not in the text")
+        closing = s.briefing.paragraphs[-1][0].text
+        if closing[:60] in everything:
+            problems.append(f"{url}: body text is indexed")
+    return not problems, problems
+
+
+def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep: bool = False, log=print) -> dict:
+    """Render, build and measure both sites for ``n`` briefings; figures keyed by name."""
+    config = synth.make_config()
+    root = work / f"site-{n}"
+    if root.exists():
+        shutil.rmtree(root)
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    feeds_yaml = root / "feeds.yaml"
+    feeds_yaml.write_text(synth.config_yaml(config), encoding="utf-8")
+    briefings = synth.make_briefings(config, n)
+    words = sum(synth.body_words(s.briefing) for s in briefings) / len(briefings)
+    paths, render_s, indexes_s = render_docs(docs, config, briefings)
+    log(f"[site {n}] rendered {n} briefings in {render_s:.1f} s and the index pages in {indexes_s:.1f} s "
+        f"(~{words:.0f} words and 5 footnotes each); building the site…")
+    ours = build_in_child(project_yml(root, docs, feeds_yaml), root / "site", project=True)
+    ok, problems = check_search(root / "site", config, briefings, paths)
+    figures = {
+        f"briefing_words_{n}": round(words),
+        f"render_{n}_s": round(render_s, 2),
+        f"write_indexes_{n}_s": round(indexes_s, 2),
+        f"site_build_{n}_s": round(ours["wall_s"], 2),
+        f"site_build_{n}_cpu_s": round(ours["cpu_s"], 2),
+        f"site_build_{n}_peak_mb": ours["peak_mb"],
+        f"search_index_{n}_mb": round(index_size_mb(root / "site"), 3),
+        f"search_checks_{n}": 1 if ok else 0,
+    }
+    log(f"[site {n}] ours: {ours['wall_s']:.1f} s, peak {ours['peak_mb']:.0f} MB, search index {index_size_mb(root / 'site'):.2f} MB, "
+        f"search checks {'passed' if ok else 'FAILED'}")
+    for problem in problems[:10]:
+        log(f"[site {n}]   search: {problem}")
+    if plain:
+        plain_root = root / "plain"
+        plain_root.mkdir()
+        log(f"[site {n}] building the same {n} posts as plain Material pages out of the nav…")
+        ref = build_in_child(plain_project(plain_root, config, briefings, paths), plain_root / "site", project=False)
+        figures.update({
+            f"plain_pages_{n}_s": round(ref["wall_s"], 2),
+            f"plain_pages_{n}_search_index_mb": round(index_size_mb(plain_root / "site"), 3),
+        })
+        log(f"[site {n}] plain pages: {ref['wall_s']:.1f} s, search index {index_size_mb(plain_root / 'site'):.2f} MB")
+    if blog:
+        blog_root = root / "blog"
+        blog_root.mkdir()
+        log(f"[site {n}] building the stock blog-plugin site with the same {n} posts…")
+        theirs = build_in_child(blog_project(blog_root, config, briefings, paths), blog_root / "site", project=False)
+        figures.update({
+            f"blog_plugin_{n}_s": round(theirs["wall_s"], 2),
+            f"blog_plugin_{n}_cpu_s": round(theirs["cpu_s"], 2),
+            f"blog_plugin_{n}_peak_mb": theirs["peak_mb"],
+            f"blog_search_index_{n}_mb": round(index_size_mb(blog_root / "site"), 3),
+            f"speedup_{n}": round(theirs["wall_s"] / ours["wall_s"], 2),
+            f"speedup_{n}_cpu": round(theirs["cpu_s"] / ours["cpu_s"], 2),
+        })
+        log(f"[site {n}] blog plugin: {theirs['wall_s']:.1f} s, peak {theirs['peak_mb']:.0f} MB, "
+            f"search index {index_size_mb(blog_root / 'site'):.2f} MB; speedup {theirs['wall_s'] / ours['wall_s']:.1f}x")
+    if not keep:
+        shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+def run(sizes: list[int], work: Path, *, blog: bool = True, plain: bool = True, keep: bool = False, log=print) -> dict:
+    figures: dict = {}
+    for n in sizes:
+        figures.update(run_size(n, work, blog=blog, plain=plain, keep=keep, log=log))
+    if 1000 in sizes and 3000 in sizes:
+        figures["scaling_3000_over_1000"] = round(figures["site_build_3000_s"] / figures["site_build_1000_s"], 2)
+        figures["scaling_3000_over_1000_cpu"] = round(figures["site_build_3000_cpu_s"] / figures["site_build_1000_cpu_s"], 2)
+        if blog:
+            figures["blog_scaling_3000_over_1000"] = round(figures["blog_plugin_3000_s"] / figures["blog_plugin_1000_s"], 2)
+    return figures
