@@ -105,19 +105,7 @@ def blog_project(root: Path, config: Config, briefings: list[synth.Synthetic], p
         body = body.replace("{ .brief-teaser }\n", "{ .brief-teaser }\n\n<!-- more -->\n", 1)
         post = frontmatter.Post(body, date=s.briefing.story.edition, categories=[s.beat.name], description=s.briefing.teaser)
         (posts / Path(rel).name).write_text(frontmatter.dumps(post, sort_keys=False, allow_unicode=True) + "\n", encoding="utf-8")
-    parent = _parent_settings()
-    settings = {
-        "site_name": config.site.title + " (stock blog)",
-        "site_url": config.site.url,
-        "docs_dir": str(docs),
-        "site_dir": str(root / "site"),
-        "theme": {"name": "material"},
-        "plugins": ["search", "blog"],
-        "markdown_extensions": parent.get("markdown_extensions", []),
-    }
-    path = root / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
-    return path
+    return _stock_settings(root, docs, config, " (stock blog)", ["search", "blog"])
 
 
 def plain_project(root: Path, config: Config, briefings: list[synth.Synthetic], paths: dict[int, str]) -> Path:
@@ -135,17 +123,21 @@ def plain_project(root: Path, config: Config, briefings: list[synth.Synthetic], 
         body = render.briefing_body(s.briefing, s.beat, config, beat_url="../", archive_url="../")
         post = frontmatter.Post(body, date=s.briefing.story.edition, description=s.briefing.teaser)
         (posts / Path(rel).name).write_text(frontmatter.dumps(post, sort_keys=False, allow_unicode=True) + "\n", encoding="utf-8")
-    parent = _parent_settings()
+    return _stock_settings(root, docs, config, " (plain pages)", ["search"],
+                           nav=["index.md"], not_in_nav="/posts/\n")
+
+
+def _stock_settings(root: Path, docs: Path, config: Config, label: str, plugins: list[str], **extra) -> Path:
+    """mkdocs.yml of a stock Material site with this project's Markdown extensions."""
     settings = {
-        "site_name": config.site.title + " (plain pages)",
+        "site_name": config.site.title + label,
         "site_url": config.site.url,
         "docs_dir": str(docs),
         "site_dir": str(root / "site"),
         "theme": {"name": "material"},
-        "plugins": ["search"],
-        "markdown_extensions": parent.get("markdown_extensions", []),
-        "nav": ["index.md"],
-        "not_in_nav": "/posts/\n",
+        "plugins": plugins,
+        "markdown_extensions": _parent_settings().get("markdown_extensions", []),
+        **extra,
     }
     path = root / "mkdocs.yml"
     path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
