@@ -42,7 +42,7 @@ BRIEFINGS_DIR = "briefings"
 #: Bump when the layout of briefing files changes: briefings of the editions
 #: being built are then written again (the Claude writer answers from its
 #: response cache where it has one).
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 RELATED_START = "<!-- more-briefings:start -->"
 RELATED_END = "<!-- more-briefings:end -->"
 #: Front-matter key a contributor sets to protect a briefing from regeneration.
@@ -59,10 +59,13 @@ FOOTNOTES_MARKER = "^^footnotes^^"
 # Characters that start inline Markdown (or extension) syntax anywhere in a line;
 # each is backslash-escaped (pymdownx.escapeall makes any escaped character
 # literal). &, < and > become entities, so no HTML tag or entity can be formed
-# from feed text. Block syntax can only start a line: see _LINE_START.
-_MD_SPECIAL = set("\\`*_{}[]()#!|~^=$")
+# from feed text. Links, images and footnotes all need "[", so "(", ")" and "!"
+# stay as they are; the extensions that use "~", "=", "$" or "|" inline are not
+# enabled, and tables need more than the one line a string becomes. Block
+# syntax can only start a line: see _LINE_START.
+_MD_SPECIAL = set("\\`*_{}[]#^")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_LINE_START = re.compile(r"^(?:[-+:]|\d+(?=[.)]))")
+_LINE_START = re.compile(r"^(?:[-+:!=|~]|\d+(?=[.)]))")
 #: Both replacements as one table: str.translate does them in a single pass in C.
 _MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_SPECIAL}, **_ENTITIES})
 
@@ -76,7 +79,7 @@ def _escape_line_start(escaped: str) -> str:
     """Escape what would start a block if this Markdown began a line."""
     match = _LINE_START.match(escaped)
     if match:
-        # "- x", "+ x", "1. x" would start a list, ": x" a definition.
+        # "- x", "+ x", "1. x" would start a list, ": x" a definition, "!!! x" an admonition.
         end = match.end()
         escaped = escaped[: end - 1] + "\\" + escaped[end - 1 :] if not escaped[0].isdigit() else escaped[:end] + "\\" + escaped[end:]
     return escaped

@@ -86,7 +86,7 @@ def test_footnotes_number_by_first_appearance_and_share_a_source():
     assert "“second source”[^1]" in body and "again[^1]" in body and "“first”[^2]" in body
     assert body.count("[^1]:") == 1 and body.count("[^2]:") == 1
     assert TEXTS[1].url in body.split("[^1]:")[1].split("\n")[0]
-    assert "written by Claude \\(m\\)" in body
+    assert "written by Claude (m)" in body
 
 
 def test_hand_edited_flag_is_read_back(tmp_path):
