@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import posixpath
 import shutil
 import subprocess
 import sys
@@ -96,13 +95,8 @@ def blog_project(root: Path, config: Config, briefings: list[synth.Synthetic], p
     (docs / "blog" / "index.md").write_text("# Blog\n", encoding="utf-8")
     for n, s in enumerate(briefings):
         rel = paths[n]
-        body = render.briefing_body(
-            s.briefing, s.beat, config,
-            beat_url=posixpath.relpath(f"beats/{s.beat.id}/", posixpath.dirname(rel[:-3] + "/")) + "/",
-            archive_url=posixpath.relpath(f"archive/{s.briefing.story.edition:%Y-%m}/", posixpath.dirname(rel[:-3] + "/")) + "/",
-        )
         # The teaser is the excerpt shown on the blog's index pages, as our home page shows teasers.
-        body = body.replace("{ .brief-teaser }\n", "{ .brief-teaser }\n\n<!-- more -->\n", 1)
+        body = _stock_page(s.briefing, excerpt=True)
         post = frontmatter.Post(body, date=s.briefing.story.edition, categories=[s.beat.name], description=s.briefing.teaser)
         (posts / Path(rel).name).write_text(frontmatter.dumps(post, sort_keys=False, allow_unicode=True) + "\n", encoding="utf-8")
     return _stock_settings(root, docs, config, " (stock blog)", ["search", "blog"])
@@ -120,11 +114,17 @@ def plain_project(root: Path, config: Config, briefings: list[synth.Synthetic], 
     (docs / "index.md").write_text(f"# {config.site.title}\n\nThe same briefings, as plain pages.\n", encoding="utf-8")
     for n, s in enumerate(briefings):
         rel = paths[n]
-        body = render.briefing_body(s.briefing, s.beat, config, beat_url="../", archive_url="../")
+        body = _stock_page(s.briefing, excerpt=False)
         post = frontmatter.Post(body, date=s.briefing.story.edition, description=s.briefing.teaser)
         (posts / Path(rel).name).write_text(frontmatter.dumps(post, sort_keys=False, allow_unicode=True) + "\n", encoding="utf-8")
     return _stock_settings(root, docs, config, " (plain pages)", ["search"],
                            nav=["index.md"], not_in_nav="/posts/\n")
+
+
+def _stock_page(briefing, *, excerpt: bool) -> str:
+    """A briefing as a stock Material page shows it: headline, teaser, then our body and footnotes."""
+    head = f"# {render.md_escape(briefing.headline)}\n\n{render.md_escape(briefing.teaser)}\n\n"
+    return head + ("<!-- more -->\n\n" if excerpt else "") + render.briefing_body(briefing)
 
 
 def _stock_settings(root: Path, docs: Path, config: Config, label: str, plugins: list[str], **extra) -> Path:

@@ -42,7 +42,7 @@ BRIEFINGS_DIR = "briefings"
 #: Bump when the layout of briefing files changes: briefings of the editions
 #: being built are then written again (the Claude writer answers from its
 #: response cache where it has one).
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 RELATED_START = "<!-- more-briefings:start -->"
 RELATED_END = "<!-- more-briefings:end -->"
 #: Front-matter key a contributor sets to protect a briefing from regeneration.
@@ -328,32 +328,18 @@ def platform_mix_html(platforms: Sequence[tuple[str, int]] | dict[str, int]) -> 
     )
 
 
+SIGNIFICANCE_LABELS = {5: "Lead story", 4: "Major", 3: "Notable", 2: "Minor", 1: "Brief"}
+
+
 def significance_label(level: int) -> str:
-    return {5: "Lead story", 4: "Major", 3: "Notable", 2: "Minor", 1: "Brief"}.get(level, "Brief")
+    return SIGNIFICANCE_LABELS.get(level, "Brief")
 
 
-def briefing_body(briefing: Briefing, beat: Beat, config: Config, *, beat_url: str, archive_url: str) -> str:
+def briefing_body(briefing: Briefing) -> str:
+    # The headline, beat, date, reading time, significance, teaser and platform mix come
+    # from the front matter, in the page template (overrides/partials/briefing-header.html).
     numbers = _footnote_numbers(briefing.paragraphs)
-    meta_line = (
-        f'<div class="brief-meta">'
-        f'<a class="brief-beat" href="{h(beat_url)}">{h(beat.name)}</a>'
-        f' <span class="brief-sep">·</span> <a class="brief-date" href="{h(archive_url)}"><time datetime="{briefing.story.edition.isoformat()}">{briefing.story.edition:%-d %B %Y}</time></a>'
-        f' <span class="brief-sep">·</span> <span class="brief-readtime">{reading_time(briefing)} min read</span>'
-        f' <span class="brief-sep">·</span> <span class="brief-significance" title="Significance {briefing.story.significance} of 5">{h(significance_label(briefing.story.significance))}</span>'
-        f"</div>"
-    )
-    platform_of = {feed.id: feed.platform for feed in config.feeds}
-    lines = [
-        f"# {md_escape(briefing.headline)}",
-        "",
-        meta_line,
-        "",
-        md_escape(briefing.teaser),
-        '{ .brief-teaser }',
-        "",
-        platform_mix_html(platform_counts(briefing.story.items, platform_of)),
-        "",
-    ]
+    lines: list[str] = []
     for paragraph in briefing.paragraphs:
         lines.append(_paragraph_markdown(paragraph, numbers))
         lines.append("")
@@ -862,17 +848,8 @@ def remove(path: Path, writes: Writes, docs_dir: Path) -> None:
 
 def write_briefing(docs_dir: Path, rel: str, briefing: Briefing, beat: Beat, config: Config, rank: int, writes: Writes) -> None:
     meta = front_matter(briefing, beat, config, rank)
-    body = briefing_body(
-        briefing,
-        beat,
-        config,
-        beat_url=posixpath.relpath(f"beats/{beat.id}/", posixpath.dirname(rel[:-3] + "/")) + "/",
-        archive_url=posixpath.relpath(f"archive/{briefing.story.edition:%Y-%m}/", posixpath.dirname(rel[:-3] + "/")) + "/",
-    )
+    body = briefing_body(briefing)
     write_if_changed(docs_dir / rel, compose(meta, body, RELATED_START + "\n" + RELATED_END + "\n"), writes, docs_dir)
-
-
-_SIGNIFICANCE_SPAN = re.compile(r'<span class="brief-significance" title="Significance \d of 5">[^<]*</span>')
 
 
 def restamp(docs_dir: Path, entry: Entry, rank: int, significance: int, writes: Writes) -> None:
@@ -885,9 +862,6 @@ def restamp(docs_dir: Path, entry: Entry, rank: int, significance: int, writes: 
     head, body = text[: end + 5], text[end + 5 :]
     head = re.sub(r"(?m)^rank: \d+$", f"rank: {rank}", head, count=1)
     head = re.sub(r"(?m)^significance: \d+$", f"significance: {significance}", head, count=1)
-    body = _SIGNIFICANCE_SPAN.sub(
-        f'<span class="brief-significance" title="Significance {significance} of 5">{h(significance_label(significance))}</span>', body, count=1
-    )
     write_if_changed(path, head + body, writes, docs_dir)
 
 

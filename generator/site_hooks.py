@@ -29,6 +29,8 @@ from mkdocs.plugins import event_priority
 
 from generator.config import load_config
 from generator.errors import ConfigErrors
+from generator.models import PLATFORMS
+from generator.render import SIGNIFICANCE_LABELS
 
 
 #: Pages (by path under docs/) that get one compact search entry instead of full text.
@@ -56,6 +58,8 @@ def on_config(config, **kwargs):
         settings = load_config(path)
     except ConfigErrors as exc:
         raise PluginError(f"{path} is not valid:\n{exc}") from exc
+    config.extra["platform_labels"] = dict(PLATFORMS)
+    config.extra["significance_labels"] = dict(SIGNIFICANCE_LABELS)
     config.site_name = settings.site.title
     config.site_description = settings.site.description
     config.site_url = settings.site.url

@@ -82,7 +82,7 @@ def test_footnotes_number_by_first_appearance_and_share_a_source():
                     (Span("again ", source=1), Span("first", source=0, quote=True))),
         sources=tuple(TEXTS[:2]), writer="claude", inputs_hash="h", model="m",
     )
-    body = render.briefing_body(b, BEATS[0], config(), beat_url="../", archive_url="../")
+    body = render.briefing_body(b)
     assert "“second source”[^1]" in body and "again[^1]" in body and "“first”[^2]" in body
     assert body.count("[^1]:") == 1 and body.count("[^2]:") == 1
     assert TEXTS[1].url in body.split("[^1]:")[1].split("\n")[0]

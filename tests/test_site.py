@@ -449,12 +449,13 @@ def test_footnote_marker_is_configured_and_feed_text_cannot_move_the_footnotes(p
         item(2, "Scaffolding ///Footnotes Go Here///", "///Footnotes Go Here/// Few ship the scaffolding.", feed="hn", author="b"),
     ]
     b = write_briefing(story(texts), BEATS[0], "h")
-    b = Briefing(story=b.story, headline=b.headline, teaser="Teaser ^^footnotes^^ and ///Footnotes Go Here///",
-                 paragraphs=b.paragraphs + ((Span("Body ^^footnotes^^ ///Footnotes Go Here/// end", source=0, quote=True),),),
+    b = Briefing(story=b.story, headline=b.headline, teaser=b.teaser,
+                 paragraphs=((Span("Lead ^^footnotes^^ and ///Footnotes Go Here/// here"),),) + b.paragraphs
+                 + ((Span("Body ^^footnotes^^ ///Footnotes Go Here/// end", source=0, quote=True),),),
                  sources=b.sources, writer=b.writer, inputs_hash=b.inputs_hash)
-    body = render.briefing_body(b, BEATS[0], make_config(), beat_url="../", archive_url="../")
+    body = render.briefing_body(b)
     out = markdown.markdown(body, extensions=["footnotes", "attr_list", "md_in_html", "pymdownx.escapeall"],
                             extension_configs={"footnotes": {"PLACE_MARKER": render.FOOTNOTES_MARKER}})
-    assert out.count("Teaser ^^footnotes^^ and ///Footnotes Go Here///") == 1
+    assert out.count("Lead ^^footnotes^^ and ///Footnotes Go Here/// here") == 1
     assert "Body ^^footnotes^^ ///Footnotes Go Here/// end" in out
     assert out.index("brief-sources") < out.index('class="footnote"') < out.index("brief-disclaimer")
