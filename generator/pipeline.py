@@ -133,7 +133,7 @@ def build(
     for edition, stories in plan:
         report.stories += len(stories)
         on_disk = by_edition.get(edition.date, [])
-        hashes = {e.inputs_hash: e for e in on_disk if not e.hand_edited and e.render_version == render.RENDER_VERSION}
+        hashes = {e.inputs_hash: e for e in on_disk if not e.hand_edited and e.render_version == render.briefing.RENDER_VERSION}
         keep[edition.date] = {e.path for e in on_disk if e.hand_edited}
         report.hand_edited += len(keep[edition.date])
         for rank, story in enumerate(stories, start=1):

@@ -224,7 +224,7 @@ def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built
     _, docs, _, _, config = built
     other = tmp_path / "docs"
     shutil.copytree(docs, other)
-    monkeypatch.setattr(render, "RENDER_VERSION", "test-next")
+    monkeypatch.setattr(render.briefing, "RENDER_VERSION", "test-next")
     writer = CountingWriter()
     report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
     assert writer.calls == report.stories > 0

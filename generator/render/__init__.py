@@ -1,0 +1,70 @@
+"""Write briefings and the site's index pages as Markdown under docs/.
+
+This is the only module that writes Markdown, and the one place where text
+from feeds or models is escaped: every string is plain text until
+:func:`md_escape` (for Markdown) or :func:`html.escape` (inside HTML blocks)
+turns it into markup that renders as exactly that text. Links to sources
+must be http(s); footnotes are numbered here, by first appearance.
+
+Files are written atomically (temporary file, then rename) and only when
+their bytes change, so a rebuild with nothing new writes nothing.
+"""
+
+# The stages call ``render.<name>``; the modules below hold the pieces:
+# briefing (escaping, one briefing's file), entries (briefings read back from
+# docs/), pages (related briefings, index pages, feeds out), files (writing).
+from ..models import platform_label  # noqa: F401
+from .briefing import (  # noqa: F401
+    BRIEFINGS_DIR,
+    FOOTNOTES_MARKER,
+    HAND_EDITED_KEY,
+    HOME_EDITIONS,
+    RELATED_END,
+    RELATED_START,
+    RENDER_VERSION,
+    SIGNIFICANCE_LABELS,
+    WORDS_PER_MINUTE,
+    briefing_body,
+    briefing_path,
+    compose,
+    disclaimer,
+    footnote_text,
+    front_matter,
+    h,
+    md_escape,
+    md_link_target,
+    platform_counts,
+    platform_mix_html,
+    reading_time,
+    significance_label,
+)
+from .entries import (  # noqa: F401
+    Entry,
+    read_front_matter,
+    scan,
+)
+from .pages import (  # noqa: F401
+    FEED_ITEMS,
+    RelatedIndex,
+    about_page,
+    archive_index,
+    beat_page,
+    beats_index,
+    home_page,
+    json_feed,
+    month_page,
+    related_block,
+    related_entries,
+    rss_feed,
+    teaser_markdown,
+    with_related,
+)
+from .files import (  # noqa: F401
+    WriteError,
+    Writes,
+    remove,
+    restamp,
+    write_briefing,
+    write_if_changed,
+    write_indexes,
+)

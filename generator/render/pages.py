@@ -1,0 +1,377 @@
+"""The pages around the briefings: related briefings, home, beats, archive, about, and the RSS and JSON feeds."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+import html
+import json
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from email.utils import format_datetime
+from typing import Sequence
+
+import yaml
+
+from ..models import Beat, Config, platform_label
+from ..textutil import one_line
+from .briefing import HOME_EDITIONS, RELATED_END, RELATED_START, md_escape, md_link_target, platform_mix_html
+from .entries import Entry
+
+
+# --- relations between briefings ------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8192)  # index pages link to the same pages thousands of times
+def _rel(from_path: str, to_path: str) -> str:
+    return posixpath.relpath(to_path, posixpath.dirname(from_path))
+
+
+class RelatedIndex:
+    """Where related_entries looks for candidates, so that it does not scan the whole archive
+    for every briefing (quadratic: 9 million comparisons at 3,000 briefings).
+
+    A related briefing shares a source or the beat. Those sharing a source are found by
+    URL; of the others on the same beat, only the ``limit`` newest not after the briefing
+    can make the cut, since among them the score only falls with age. The result is the
+    same as scanning every entry.
+    """
+
+    def __init__(self, entries: Sequence[Entry]):
+        self.by_url: dict[str, list[Entry]] = defaultdict(list)
+        by_beat: dict[str, list[Entry]] = defaultdict(list)
+        for entry in entries:
+            for url in set(entry.source_urls):
+                self.by_url[url].append(entry)
+            by_beat[entry.beat].append(entry)
+        self.by_beat = {beat: sorted(group, key=lambda e: (-e.date.toordinal(), e.path)) for beat, group in by_beat.items()}
+        self.keys = {beat: [(-e.date.toordinal(), e.path) for e in group] for beat, group in self.by_beat.items()}
+
+    def candidates(self, entry: Entry, limit: int) -> list[Entry]:
+        found = {other.path: other for url in set(entry.source_urls) for other in self.by_url.get(url, ())}
+        sharing = set(found)
+        group = self.by_beat.get(entry.beat, [])
+        start = bisect.bisect_left(self.keys.get(entry.beat, []), (-entry.date.toordinal(), ""))
+        taken = 0
+        for other in group[start:]:
+            if taken >= limit:
+                break
+            if other.path == entry.path or other.path in sharing:
+                continue
+            found[other.path] = other
+            taken += 1
+        return list(found.values())
+
+
+def related_entries(entry: Entry, entries: Sequence[Entry], limit: int = 3, index: RelatedIndex | None = None) -> list[Entry]:
+    """Earlier (or same-day) briefings on the same beat or sharing sources, most related first."""
+    mine = set(entry.source_urls)
+    scored = []
+    for other in index.candidates(entry, limit) if index is not None else entries:
+        if other.path == entry.path or other.date > entry.date:
+            continue
+        shared = len(mine & set(other.source_urls))
+        same_beat = other.beat == entry.beat
+        if not shared and not same_beat:
+            continue
+        age = (entry.date - other.date).days
+        scored.append((-(3 * shared + 2 * same_beat - min(age, 30) / 30), other.date.toordinal() * -1, other.path, other))
+    scored.sort(key=lambda t: t[:3])
+    return [t[3] for t in scored[:limit]]
+
+
+def related_block(entry: Entry, entries: Sequence[Entry], beats: dict[str, Beat], index: RelatedIndex | None = None) -> str:
+    chosen = related_entries(entry, entries, index=index)
+    lines = [RELATED_START]
+    if chosen:
+        lines += ["", '<div class="brief-related" markdown>', "", "## More briefings { data-search-exclude }", ""]
+        for other in chosen:
+            lines.append(teaser_markdown(other, entry.path, beats, level=3))
+        lines += ["</div>", ""]
+    lines.append(RELATED_END)
+    return "\n".join(lines) + "\n"
+
+
+def teaser_markdown(
+    entry: Entry,
+    from_path: str,
+    beats: dict[str, Beat],
+    level: int = 3,
+    lead: bool = False,
+    *,
+    show_beat: bool = True,
+    show_date: bool = True,
+) -> str:
+    """A teaser: kicker (beat · date · reading time), linked headline, one or two sentences.
+
+    ``show_beat``/``show_date`` drop what the page around it already says (a
+    beat page, a list grouped by day); the reading time is always shown. The
+    lead teaser also shows the platform mix of the posts behind it.
+    """
+    beat = beats.get(entry.beat)
+    beat_name = beat.name if beat else entry.beat
+    cls = "teaser teaser--lead" if lead else "teaser"
+    link = _rel(from_path, entry.path)
+    beat_link = _rel(from_path, f"beats/{entry.beat}.md") if beat else ""
+    facts = []
+    if show_beat:
+        facts.append(f"[{md_escape(beat_name)}]({beat_link}){{ .teaser__beat }}" if beat_link else md_escape(beat_name))
+    if show_date:
+        facts.append(f"{entry.date:%-d %b %Y}")
+    facts.append(f"{entry.reading_time} min read")
+    mix = f"\n{platform_mix_html(entry.platforms)}\n" if lead and entry.platforms else ""
+    # Teasers repeat their briefing's headline and teaser: they stay out of the search
+    # index (data-search-exclude), so a search leads to the briefing itself.
+    return (
+        f'<article class="{cls}" markdown>\n\n'
+        f"{' · '.join(facts)}\n"
+        "{ .teaser__meta data-search-exclude }\n\n"
+        f"{'#' * level} [{md_escape(entry.title)}]({link}) {{ data-search-exclude }}\n\n"
+        f"{md_escape(entry.description)}\n"
+        "{ .teaser__text }\n"
+        f"{mix}\n"
+        "</article>\n"
+    )
+
+
+def with_related(text: str, block: str) -> str:
+    """Replace the related section of a briefing file's text (or append one)."""
+    start = text.find(RELATED_START)
+    end = text.find(RELATED_END)
+    if start >= 0 and end > start:
+        return text[:start] + block.rstrip("\n") + text[end + len(RELATED_END):]
+    return text.rstrip("\n") + "\n\n" + block
+
+
+# --- index pages ----------------------------------------------------------------
+
+
+def _by_date_desc(entries: Sequence[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (-e.date.toordinal(), e.rank, e.path))
+
+
+def home_page(entries: Sequence[Entry], config: Config, beats: dict[str, Beat]) -> str:
+    site = config.site
+    lines = [
+        "---",
+        yaml.safe_dump({"title": site.title, "description": site.description, "hide": ["navigation", "toc"]}, sort_keys=False, allow_unicode=True).strip(),
+        "---",
+        "",
+        f"# {md_escape(site.title)} {{ .masthead }}",
+        "",
+        md_escape(site.description),
+        "{ .home-intro }",
+        "",
+    ]
+    if beats:
+        sections = " ".join(f"[{md_escape(b.name)}](beats/{b.id}.md)" for b in beats.values())
+        lines += ['<nav class="home-sections" aria-label="Beats" markdown>', "", sections, "", "</nav>", ""]
+    if not entries:
+        lines.append("No briefings yet: run `make build` once there are snapshots.")
+        return "\n".join(lines) + "\n"
+    by_day: dict[dt.date, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry.date].append(entry)
+    days = sorted(by_day, reverse=True)[:HOME_EDITIONS]
+    latest = sorted(by_day[days[0]], key=lambda e: (e.rank, e.path))
+    lead = min(latest, key=lambda e: (-e.significance, e.rank, e.path))
+    # The latest edition opens with its lead, larger; every edition lists its other teasers.
+    for day in days:
+        todays = [e for e in sorted(by_day[day], key=lambda e: (e.rank, e.path)) if e is not lead]
+        front = day == days[0]
+        if not todays and not front:
+            continue
+        lines += [f"## {day:%A, %-d %B %Y} {{ .edition-date data-search-exclude }}", "", f'<div class="teasers{" teasers--front" if front else ""}" markdown>', ""]
+        if front:
+            lines.append(teaser_markdown(lead, "index.md", beats, lead=True, show_date=False))
+        lines += [teaser_markdown(e, "index.md", beats, show_date=False) for e in todays]
+        lines += ["</div>", ""]
+    lines.append("[All briefings by month](archive/index.md){ .md-button } [Subscribe (RSS)](feed.xml){ .md-button }\n{ .home-more }")
+    return "\n".join(lines) + "\n"
+
+
+def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> str:
+    path = f"beats/{beat.id}.md"
+    mine = _by_date_desc([e for e in entries if e.beat == beat.id])
+    lines = [
+        "---",
+        yaml.safe_dump({"title": beat.name, "description": beat.description}, sort_keys=False, allow_unicode=True).strip(),
+        "---",
+        "",
+        f"# {md_escape(beat.name)}",
+        "",
+        md_escape(beat.description),
+        "{ .beat-description }",
+        "",
+        f"{len(mine)} briefing{'s' if len(mine) != 1 else ''}, newest first.",
+        "",
+    ]
+    month = None
+    for entry in mine:
+        if (entry.date.year, entry.date.month) != month:
+            month = (entry.date.year, entry.date.month)
+            lines += [f"## {entry.date:%B %Y} {{ .list-date data-search-exclude }}", ""]
+        lines.append(teaser_markdown(entry, path, beats, show_beat=False))
+    return "\n".join(lines) + "\n"
+
+
+def beats_index(config: Config, entries: Sequence[Entry]) -> str:
+    counts = Counter(e.beat for e in entries)
+    lines = ["---", "title: Beats", "description: The topics the briefings are filed under.", "---", "", "# Beats", ""]
+    for beat in config.beats:
+        lines += [f"## [{md_escape(beat.name)}]({beat.id}.md)", "", md_escape(beat.description), "", f"{counts.get(beat.id, 0)} briefings.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def month_page(year: int, month: int, entries: Sequence[Entry], beats: dict[str, Beat]) -> str:
+    path = f"archive/{year:04d}-{month:02d}.md"
+    first = dt.date(year, month, 1)
+    lines = [
+        "---",
+        f"title: Briefings of {first:%B %Y}",
+        f"description: Every briefing published in {first:%B %Y}, newest first.",
+        "---",
+        "",
+        f"# {first:%B %Y}",
+        "",
+        f"[All months](index.md) · {len(entries)} briefing{'s' if len(entries) != 1 else ''}, newest first.",
+        "{ .archive-intro }",
+        "",
+    ]
+    day = None
+    for entry in _by_date_desc(entries):
+        if entry.date != day:
+            day = entry.date
+            lines += [f"## {day:%A, %-d %B} {{ .list-date data-search-exclude }}", ""]
+        lines.append(teaser_markdown(entry, path, beats, show_date=False))
+    return "\n".join(lines) + "\n"
+
+
+def archive_index(months: dict[tuple[int, int], list[Entry]]) -> str:
+    lines = ["---", "title: Archive", "description: Every briefing, by month.", "---", "", "# Archive", ""]
+    year = None
+    for (y, m) in sorted(months, reverse=True):
+        if y != year:
+            year = y
+            lines += [f"## {y}", ""]
+        n = len(months[(y, m)])
+        days = len({e.date for e in months[(y, m)]})
+        lines.append(f"- [{dt.date(y, m, 1):%B %Y}]({y:04d}-{m:02d}.md) — {n} briefings in {days} editions")
+    if not months:
+        lines.append("No briefings yet.")
+    return "\n".join(lines) + "\n"
+
+
+def about_page(config: Config) -> str:
+    lines = [
+        "---",
+        "title: About",
+        "description: How these briefings are made, and every source they are made from.",
+        "---",
+        "",
+        "# About these briefings",
+        "",
+        md_escape(config.site.description),
+        "",
+        "## Method",
+        "",
+        "1. **Fetch.** The feeds listed below are downloaded as they are served and kept as dated snapshots.",
+        "2. **Ingest.** Each post is reduced to plain text with its link, author and date; copies of the same post in two feeds are merged.",
+        "3. **Cluster.** Each day is an edition. The posts of an edition are grouped into stories by the words they share, filed under a beat, and ranked by how many posts, sources and platforms carry them and how recent they are.",
+        "4. **Write.** A story becomes a briefing. With a Claude API key, Claude writes it from the posts through the Citations API, so every quotation is a span cited from a post; a guard rejects answers whose quotations are not in the sources. Without one, an extractive writer assembles it from verbatim sentences of the posts, without any language model. Each briefing says which writer made it.",
+        "5. **Publish.** Every quotation carries a numbered footnote that links to the original post. Nothing from a feed or a model is published as live HTML: all of it is escaped and shown as text.",
+        "",
+        "Briefings may contain inaccuracies. The footnotes are the record: follow them.",
+        "",
+        "## Beats",
+        "",
+    ]
+    for beat in config.beats:
+        lines += [f"- [{md_escape(beat.name)}](beats/{beat.id}.md): {md_escape(beat.description)}"]
+    lines += ["", "## Sources", "", "| Feed | Platform | Beats | Address |", "| --- | --- | --- | --- |"]
+    beats = {b.id: b for b in config.beats}
+    for feed in config.feeds:
+        target = md_link_target(feed.url)
+        name = md_escape(feed.title) + ("" if feed.enabled else " (paused)")
+        beat_names = ", ".join(md_escape(beats[b].name) for b in feed.beats if b in beats)
+        lines.append(f"| {name} | {md_escape(platform_label(feed.platform))} | {beat_names} | [{md_escape(feed.url)}]({target}) |")
+    lines += ["", "## Subscribe", "", "- [RSS feed of the briefings](feed.xml)", "- [JSON Feed of the briefings](feed.json)", ""]
+    return "\n".join(lines) + "\n"
+
+
+# --- feeds out ------------------------------------------------------------------
+
+FEED_ITEMS = 50
+
+
+def rss_feed(entries: Sequence[Entry], config: Config) -> bytes:
+    site = config.site
+    newest = _by_date_desc(entries)[:FEED_ITEMS]
+    beat_names = {b.id: b.name for b in config.beats}
+    rss = ET.Element("rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"})
+    channel = ET.SubElement(rss, "channel")
+    ET.SubElement(channel, "title").text = site.title
+    ET.SubElement(channel, "link").text = site.url
+    ET.SubElement(channel, "description").text = site.description
+    ET.SubElement(channel, "language").text = "en"
+    ET.SubElement(channel, "atom:link", {"href": site.url + "feed.xml", "rel": "self", "type": "application/rss+xml"})
+    if newest:
+        ET.SubElement(channel, "lastBuildDate").text = format_datetime(_entry_time(newest[0]))
+    for entry in newest:
+        item = ET.SubElement(channel, "item")
+        # Readers treat an RSS title and description as HTML: escape the plain text once more.
+        ET.SubElement(item, "title").text = _rss_text(entry.title)
+        ET.SubElement(item, "link").text = site.url + entry.url
+        ET.SubElement(item, "guid", {"isPermaLink": "true"}).text = site.url + entry.url
+        ET.SubElement(item, "description").text = _rss_text(entry.description)
+        ET.SubElement(item, "pubDate").text = format_datetime(_entry_time(entry))
+        ET.SubElement(item, "category").text = beat_names.get(entry.beat, entry.beat)
+    ET.indent(rss)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(rss, encoding="utf-8") + b"\n"
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _rss_text(text: str) -> str:
+    """Plain text as the HTML an RSS reader expects, holding only characters XML allows."""
+    return html.escape(_NOT_XML.sub("", one_line(text)), quote=False)
+
+
+def json_feed(entries: Sequence[Entry], config: Config) -> bytes:
+    site = config.site
+    beat_names = {b.id: b.name for b in config.beats}
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": site.title,
+        "home_page_url": site.url,
+        "feed_url": site.url + "feed.json",
+        "description": site.description,
+        "language": "en",
+        "items": [
+            {
+                "id": site.url + e.url,
+                "url": site.url + e.url,
+                "title": e.title,
+                "summary": e.description,
+                "content_text": e.description,
+                "date_published": _entry_time(e).isoformat(),
+                "tags": [beat_names.get(e.beat, e.beat)],
+            }
+            for e in _by_date_desc(entries)[:FEED_ITEMS]
+        ],
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _entry_time(entry: Entry) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(entry.published)
+        if when.tzinfo is not None:
+            return when.astimezone(dt.timezone.utc)
+    except ValueError:
+        pass
+    return dt.datetime.combine(entry.date, dt.time(23, 59, 59), dt.timezone.utc)
