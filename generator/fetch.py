@@ -45,10 +45,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import socket
-import tempfile
 import threading
 import time
 import zlib
@@ -63,6 +61,7 @@ from typing import Any, Literal
 
 import httpx
 
+from .atomic import write_atomic
 from .errors import FeedError
 from .models import Config, Feed
 
@@ -578,18 +577,8 @@ def _free_stamp(feed_dir: Path, now: datetime) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then move it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Snapshots are the source of truth: on disk before they get their name."""
+    write_atomic(path, data, fsync=True)
 
 
 def _json_bytes(value: Any) -> bytes:

@@ -23,15 +23,14 @@ import datetime as dt
 import hashlib
 import html
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
 import feedparser
 
+from .atomic import write_atomic
 from .models import Config, Feed, Item
 from .textutil import digest, html_to_text, normalize_space, normalize_url, one_line, safe_url, truncate
 
@@ -487,11 +486,7 @@ def _item_from_json(raw: dict) -> Item:
 
 def _write_json_atomic(path: Path, value) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     except OSError:
         # The cache is an optimisation: a read-only or full disk must not stop a build.
         pass

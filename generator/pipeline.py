@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import render
+from .atomic import write_atomic
 from .cluster import CLUSTER_VERSION, Edition, editions, select, stories_for_edition
 from .ingest import Problem, ingest
 from .models import Config, Story
@@ -87,10 +88,7 @@ def plan_editions(config: Config, items, now: dt.datetime, cache_dir: Path | Non
         planned.append((edition, stories))
     if cache_path and fresh != cache:
         try:
-            cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(fresh, sort_keys=True), encoding="utf-8")
-            tmp.replace(cache_path)
+            write_atomic(cache_path, json.dumps(fresh, sort_keys=True).encode("utf-8"))
         except OSError:
             pass
     return planned

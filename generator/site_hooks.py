@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
+from generator.atomic import write_atomic
 from generator.config import load_config
 from generator.errors import ConfigErrors
 from generator.models import PLATFORMS
@@ -128,6 +128,4 @@ def on_post_build(config, **kwargs):
         return
     index = json.loads(path.read_text(encoding="utf-8"))
     index["docs"] = [d for d in index.get("docs", []) if d.get("location") not in _search_docs] + list(_search_docs.values())
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(index, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))

@@ -180,7 +180,7 @@ def test_write_failure_is_reported_and_leaves_no_file(
     def refuse(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("generator.fetch.os.replace", refuse)
+    monkeypatch.setattr("generator.atomic.os.replace", refuse)  # where every file is moved into place
     [result] = fetch(tmp_path, feed("blog", server.url_for("/feed.xml")))
 
     assert result.status == "error"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import BriefingsError
 from ..models import Beat, Briefing, Config
 from .briefing import RELATED_END, RELATED_START, briefing_body, compose, front_matter
@@ -43,19 +42,9 @@ def write_if_changed(path: Path, data: str | bytes, writes: Writes, docs_dir: Pa
     except OSError:
         pass
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomic(path, raw)
     except OSError as exc:
         raise WriteError(path, exc) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise WriteError(path, exc) from exc
-        raise
     writes.written.append(path.relative_to(docs_dir).as_posix())
 
 
