@@ -88,11 +88,14 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     return markdown
 
 
+def _escaped(value) -> str:
+    """Any value as one line of HTML-escaped text ("" for None)."""
+    return html.escape(" ".join(str(value).split()), quote=True) if value is not None else ""
+
+
 def _index_text(value) -> str:
     """A front-matter value as index text: strings arrive escaped (on_page_markdown), the rest is escaped here."""
-    if isinstance(value, str):
-        return value
-    return html.escape(" ".join(str(value).split()), quote=True) if value is not None else ""
+    return value if isinstance(value, str) else _escaped(value)
 
 
 def search_doc(url: str, meta: dict, *, briefing: bool) -> dict:
@@ -106,7 +109,7 @@ def search_doc(url: str, meta: dict, *, briefing: bool) -> dict:
             if not isinstance(source, dict):
                 continue
             for key in ("feed", "author"):  # sources are dicts: on_page_markdown left them as they are
-                name = html.escape(" ".join(str(source.get(key) or "").split()), quote=True)
+                name = _escaped(source.get(key) or "")
                 if name and name not in names:
                     names.append(name)
         paragraphs.append(" · ".join(names))
