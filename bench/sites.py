@@ -3,7 +3,9 @@ Material blog-plugin site holding the same posts, both built in the same run.
 
 For each size: synthetic briefings are rendered with generator.render
 (write_briefing, then write_indexes) into a fresh docs/; the site is built
-by generator.site.build_site (strict) in a child process. The same Markdown
+by generator.site.build_site (strict) in a child process, as published (the
+briefing pages shared between one process per CPU, generator/site_parallel.py)
+and again in one process. The same Markdown
 bodies go into docs/blog/posts/ of a stock site (``plugins: [search, blog]``),
 built by ``mkdocs build`` in a child process too; so are the same posts as
 plain Material pages kept out of the navigation (a calibration of what
@@ -147,10 +149,16 @@ def _stock_settings(root: Path, docs: Path, config: Config, label: str, plugins:
 # --- building ---------------------------------------------------------------------------------
 
 
-def build_in_child(mkdocs_yml: Path, site_dir: Path, *, project: bool, timeout: float = 1800) -> dict:
-    """Build a site in a child process: wall seconds (as `mkdocs build` is felt), build seconds, peak MB."""
+def build_in_child(mkdocs_yml: Path, site_dir: Path, *, project: bool, jobs: int | None = None, timeout: float = 1800) -> dict:
+    """Build a site in a child process: wall seconds (as `mkdocs build` is felt), build seconds, peak MB.
+
+    ``jobs``: processes for our briefing pages (generator/site_parallel.py); None: its default.
+    """
     cmd = [sys.executable, "-m", "bench.child", str(mkdocs_yml), str(site_dir)] + (["--project"] if project else [])
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("BRIEFINGS_SITE_JOBS", None)
+    if jobs is not None:
+        env["BRIEFINGS_SITE_JOBS"] = str(jobs)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - start
@@ -216,6 +224,8 @@ def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep:
         f"(~{words:.0f} words and 5 footnotes each); building the site…")
     ours = build_in_child(project_yml(root, docs, feeds_yaml), root / "site", project=True)
     ok, problems = check_search(root / "site", config, briefings, paths)
+    log(f"[site {n}] ours: {ours['wall_s']:.1f} s; again in one process…")
+    single = build_in_child(project_yml(root, docs, feeds_yaml), root / "site-one-process", project=True, jobs=1)
     figures = {
         f"briefing_words_{n}": round(words),
         f"render_{n}_s": round(render_s, 2),
@@ -223,10 +233,12 @@ def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep:
         f"site_build_{n}_s": round(ours["wall_s"], 2),
         f"site_build_{n}_cpu_s": round(ours["cpu_s"], 2),
         f"site_build_{n}_peak_mb": ours["peak_mb"],
+        f"site_build_{n}_one_process_s": round(single["wall_s"], 2),
+        f"parallel_speedup_{n}": round(single["wall_s"] / ours["wall_s"], 2),
         f"search_index_{n}_mb": round(index_size_mb(root / "site"), 3),
         f"search_checks_{n}": 1 if ok else 0,
     }
-    log(f"[site {n}] ours: {ours['wall_s']:.1f} s, peak {ours['peak_mb']:.0f} MB, search index {index_size_mb(root / 'site'):.2f} MB, "
+    log(f"[site {n}] ours: {ours['wall_s']:.1f} s ({single['wall_s']:.1f} s in one process), peak {ours['peak_mb']:.0f} MB, search index {index_size_mb(root / 'site'):.2f} MB, "
         f"search checks {'passed' if ok else 'FAILED'}")
     for problem in problems[:10]:
         log(f"[site {n}]   search: {problem}")

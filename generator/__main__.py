@@ -4,7 +4,7 @@
     python -m generator fetch  [--config feeds.yaml] [--snapshots snapshots]
     python -m generator build  [--config FILE] [--snapshots DIR] [--docs DIR] [--now ISO-8601]
                                [--writer extractive|claude] [--model NAME] [--batch]
-    python -m generator site   [--mkdocs mkdocs.yml] [--site-dir site]
+    python -m generator site   [--mkdocs mkdocs.yml] [--site-dir site] [--jobs N]
 
 Exit status: 0 success; 1 some feeds or stories failed (the rest was done),
 or the build could not write its files (each file is either as it was or
@@ -32,6 +32,16 @@ def _parse_now(text: str) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _load(path: str) -> Config | None:
@@ -122,7 +132,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     from .site import build_site
 
     try:
-        build_site(Path(args.mkdocs), Path(args.site_dir))
+        build_site(Path(args.mkdocs), Path(args.site_dir), jobs=args.jobs)
     except Exception as exc:  # noqa: BLE001 - mkdocs raises many kinds; report and keep the old site
         print(f"error: site build failed, previous {args.site_dir}/ kept: {exc}", file=sys.stderr)
         return 1
@@ -165,6 +175,8 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Build the site with mkdocs --strict. Example: python -m generator site --site-dir site")
     p.add_argument("--mkdocs", default="mkdocs.yml", help="MkDocs configuration (default: mkdocs.yml)")
     p.add_argument("--site-dir", default="site", help="output folder (default: site)")
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help="processes that build the briefing pages (default: one per CPU when there are enough briefings; 1: one process)")
     p.set_defaults(func=cmd_site)
     return parser
 

@@ -12,8 +12,12 @@ import tempfile
 from pathlib import Path
 
 
-def build_site(mkdocs_yml: Path, site_dir: Path) -> None:
-    """Run a strict MkDocs build into ``site_dir``, replacing it only on success."""
+def build_site(mkdocs_yml: Path, site_dir: Path, *, jobs: int | None = None) -> None:
+    """Run a strict MkDocs build into ``site_dir``, replacing it only on success.
+
+    ``jobs``: processes that build the briefing pages (generator/site_parallel.py);
+    None leaves it to mkdocs.yml, the environment or the CPU count.
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -31,6 +35,8 @@ def build_site(mkdocs_yml: Path, site_dir: Path) -> None:
     logger.addHandler(handler)
     try:
         config = load_config(config_file=str(mkdocs_yml), strict=True, site_dir=str(tmp))
+        if jobs is not None:
+            config.extra["site_jobs"] = jobs
         build(config)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

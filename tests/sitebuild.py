@@ -130,8 +130,10 @@ def copy_assets(docs_dir: Path) -> None:
         shutil.copytree(source, docs_dir / "assets", dirs_exist_ok=True)
 
 
-def build_site_from_docs(docs_dir: Path, config: str | Path | Config, tmp_path: Path, site_dir: Path | None = None) -> Path:
-    """A strict MkDocs build of ``docs_dir`` (assets are copied in) into ``site_dir`` (default tmp_path/site)."""
+def build_site_from_docs(docs_dir: Path, config: str | Path | Config, tmp_path: Path, site_dir: Path | None = None,
+                         jobs: int | None = None) -> Path:
+    """A strict MkDocs build of ``docs_dir`` (assets are copied in) into ``site_dir`` (default tmp_path/site);
+    ``jobs`` as for generator.site.build_site."""
     from generator.site import build_site
 
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -139,7 +141,7 @@ def build_site_from_docs(docs_dir: Path, config: str | Path | Config, tmp_path: 
     copy_assets(docs_dir)
     yml = write_mkdocs_yml(docs_dir, config_file, tmp_path)
     site_dir = site_dir or tmp_path / "site"
-    build_site(yml, site_dir)
+    build_site(yml, site_dir, jobs=jobs)
     return site_dir
 
 

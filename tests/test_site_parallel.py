@@ -1,0 +1,140 @@
+"""The briefing pages built in several processes (generator/site_parallel.py).
+
+Real strict MkDocs builds of the site made from the bundled snapshots: split
+between processes, the site must be the same byte for byte as a one-process
+build, and a problem on a page another process built must fail the build with
+the same message, keeping the previous site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from sitebuild import build_site_from_docs
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build needs fork()")
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _briefings(docs: Path) -> list[Path]:
+    return sorted((docs / "briefings").rglob("*.md"))
+
+
+@pytest.fixture
+def docs(built_site, tmp_path) -> Path:
+    """A copy of the docs/ built from the bundled snapshots, to change."""
+    copy = tmp_path / "docs"
+    shutil.copytree(built_site.docs, copy)
+    return copy
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_site_built_in_several_processes_is_byte_identical(built_site, docs, tmp_path, jobs):
+    assert len(_briefings(docs)) > jobs
+    one = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "one", jobs=1)
+    split = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "split", jobs=jobs)
+    one_files, split_files = _files(one), _files(split)
+    assert sorted(split_files) == sorted(one_files)
+    different = [name for name in one_files if one_files[name] != split_files[name]]
+    assert different == []
+    # and the briefings really are there, rendered
+    page = next(name for name in split_files if name.startswith("briefings/") and name.endswith("index.html"))
+    assert b'class="footnote"' in split_files[page]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_broken_link_on_any_process_fails_strict_build_and_keeps_old_site(docs, tmp_path, which):
+    """With 3 processes, briefing 0 is built by the main one, 1 and 2 by workers."""
+    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=3)
+    before = _files(site)
+    target = _briefings(docs)[which]
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("## Sources", "See [the missing page](no-such-page.md).\n\n## Sources", 1), encoding="utf-8")
+    with pytest.raises(Exception) as failure:
+        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", site_dir=site, jobs=3)
+    assert "strict" in str(failure.value) or "warning" in str(failure.value).lower()
+    assert _files(site) == before
+
+
+def test_worker_warning_reaches_the_log_with_the_page_name(docs, tmp_path, caplog):
+    target = _briefings(docs)[1]  # built by the second process of two
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("## Sources", "See [the missing page](no-such-page.md).\n\n## Sources", 1), encoding="utf-8")
+    with pytest.raises(Exception):
+        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
+    rel = target.relative_to(docs).as_posix()
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(rel in m and "no-such-page.md" in m for m in messages), messages
+
+
+def test_anchor_links_into_pages_built_elsewhere_are_checked(docs, tmp_path, caplog):
+    """A hand-written page (main process) links to anchors on briefings other processes build."""
+    briefings = _briefings(docs)
+    good, bad = briefings[1], briefings[2]
+    note = docs / "notes.md"
+    note.write_text(
+        "# Notes\n\n"
+        f"[First source](briefings/{good.relative_to(docs / 'briefings').as_posix()}#fn:1)\n",
+        encoding="utf-8",
+    )
+    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "ok", jobs=3)
+    assert (site / "notes" / "index.html").is_file()
+
+    note.write_text(note.read_text(encoding="utf-8")
+                    + f"\n[Nowhere](briefings/{bad.relative_to(docs / 'briefings').as_posix()}#no-such-anchor)\n", encoding="utf-8")
+    with pytest.raises(Exception):
+        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "bad", jobs=3)
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("no-such-anchor" in m and bad.name in m for m in messages), messages
+
+
+def test_a_page_that_crashes_in_a_worker_fails_the_build_with_its_name(docs, tmp_path, caplog):
+    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
+    before = _files(site)
+    target = _briefings(docs)[1]
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("---\n", "---\ntemplate: no-such-template.html\n", 1), encoding="utf-8")
+    with pytest.raises(Exception) as failure:
+        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", site_dir=site, jobs=2)
+    said = str(failure.value) + " ".join(r.getMessage() for r in caplog.records)
+    assert "no-such-template.html" in said
+    assert target.relative_to(docs).as_posix() in said
+    assert _files(site) == before
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_bad_jobs_setting_is_a_clear_error(docs, tmp_path, monkeypatch, caplog, value):
+    monkeypatch.setenv("BRIEFINGS_SITE_JOBS", value)
+    with pytest.raises(Exception) as failure:
+        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build")
+    said = str(failure.value) + " ".join(r.getMessage() for r in caplog.records)
+    assert "BRIEFINGS_SITE_JOBS" in said
+    assert value in said
+    assert not (tmp_path / "build" / "site").exists()
+
+
+def test_cli_jobs_flag(docs, tmp_path):
+    from sitebuild import copy_assets, write_mkdocs_yml
+
+    copy_assets(docs)
+    yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", tmp_path)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    run = subprocess.run([sys.executable, "-m", "generator", "site", "--mkdocs", str(yml), "--site-dir", str(tmp_path / "s"), "--jobs", "2"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "s" / "index.html").is_file()
+    assert len(list((tmp_path / "s" / "briefings").rglob("index.html"))) == len(_briefings(docs))
+    bad = subprocess.run([sys.executable, "-m", "generator", "site", "--mkdocs", str(yml), "--jobs", "0"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert "--jobs" in bad.stderr and "1 or more" in bad.stderr
