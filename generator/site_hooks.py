@@ -15,6 +15,12 @@
   by its headline (title), teaser, beat and the names of its sources (feeds,
   outlets, authors); its body and footnotes are not indexed. Other pages
   (About, hand-written ones) are indexed in full as usual.
+- "More briefings" comes from the template, not the Markdown: a briefing's
+  front matter lists its related briefings under ``related:`` (paths under
+  docs/, written by generator/render), and the hooks hand the template
+  (overrides/partials/briefing-related.html) each one's URL, front matter
+  and beat page. A path that is not a page of the site is a warning, so a
+  strict build fails instead of publishing a broken link.
 """
 
 from __future__ import annotations
@@ -24,13 +30,16 @@ import json
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import event_priority, get_plugin_logger
+from mkdocs.utils import meta as mkdocs_meta
 
 from generator.atomic import write_atomic
 from generator.config import load_config
 from generator.errors import ConfigErrors
 from generator.models import PLATFORMS
-from generator.render import SIGNIFICANCE_LABELS
+from generator.render import RELATED_KEY, SIGNIFICANCE_LABELS
+
+log = get_plugin_logger("briefings")
 
 
 #: Pages (by path under docs/) that get one compact search entry instead of full text.
@@ -42,6 +51,12 @@ HOME = "index.md"
 #: rebuild (``mkdocs serve --dirty``) renders only changed pages, so it keeps the others'.
 _search_docs: dict[str, dict] = {}
 _dirty = False
+#: The related briefings of each page (by src_uri): (the site's Files, the related Files),
+#: resolved when the page is read, shown when it is rendered.
+_related: dict[str, tuple] = {}
+#: Front matter of pages this process did not read (a --dirty build, or one process of a
+#: parallel build), read for their teasers, by src_uri.
+_unread_meta: dict[str, dict] = {}
 
 
 def on_startup(command, dirty, **kwargs):
@@ -52,6 +67,8 @@ def on_startup(command, dirty, **kwargs):
 def on_config(config, **kwargs):
     if not _dirty:
         _search_docs.clear()
+    _related.clear()
+    _unread_meta.clear()
     name = config.extra.get("briefings_config", "feeds.yaml")
     path = Path(config.config_file_path).parent / name
     try:
@@ -74,11 +91,19 @@ def _escape(value):
     return value
 
 
-def on_page_markdown(markdown, page, config, files, **kwargs):
-    for key, value in list(page.meta.items()):
+def _escape_meta(meta: dict) -> dict:
+    for key, value in list(meta.items()):
         if isinstance(value, (str, list)):
-            page.meta[key] = _escape(value)
+            meta[key] = _escape(value)
+    return meta
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
     uri = page.file.src_uri
+    _related.pop(uri, None)
+    if RELATED_KEY in page.meta:
+        _related[uri] = (files, related_files(uri, page.meta[RELATED_KEY], files))
+    _escape_meta(page.meta)
     if uri == HOME or uri.startswith(LIST_PREFIXES) or uri.startswith(BRIEFINGS_PREFIX):
         search = page.meta.get("search") if isinstance(page.meta.get("search"), dict) else {}
         _search_docs.pop(page.url, None)
@@ -86,6 +111,46 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
             _search_docs[page.url] = search_doc(page.url, page.meta, briefing=uri.startswith(BRIEFINGS_PREFIX))
         page.meta["search"] = {**search, "exclude": True}
     return markdown
+
+
+def related_files(uri: str, paths, files) -> list:
+    """The Files a page's ``related:`` names, in order; a path that is no page of the site is a warning."""
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        log.warning(f"{uri}: front-matter key '{RELATED_KEY}' must be a list of paths under docs/, not {type(paths).__name__}")
+        return []
+    found = []
+    for path in paths:
+        file = files.get_file_from_path(path)
+        if file is None or not file.is_documentation_page() or file.inclusion.is_excluded():
+            log.warning(f"{uri}: related briefing '{path}' (front matter '{RELATED_KEY}') is not a page of this site")
+            continue
+        found.append(file)
+    return found
+
+
+def _meta_of(file) -> dict:
+    """A page's front matter, its strings HTML-escaped (on_page_markdown, or read here if this process did not)."""
+    if file.page is not None and file.page.markdown is not None:
+        return file.page.meta
+    if file.src_uri not in _unread_meta:
+        _, meta = mkdocs_meta.get_data(file.content_string)
+        _unread_meta[file.src_uri] = _escape_meta(meta)
+    return _unread_meta[file.src_uri]
+
+
+def on_page_context(context, page, config, nav, **kwargs):
+    """Hand a briefing's template its related briefings: URL, front matter and beat page of each."""
+    found = _related.get(page.file.src_uri)
+    if found:
+        files, targets = found
+        related = []
+        for file in targets:
+            meta = _meta_of(file)
+            beat = meta.get("beat")
+            beat_file = files.get_file_from_path(f"beats/{html.unescape(beat)}.md") if isinstance(beat, str) and beat else None
+            related.append({"url": file.url, "meta": meta, "beat_url": beat_file.url if beat_file else None})
+        context["related_briefings"] = related
+    return context
 
 
 def _escaped(value) -> str:
