@@ -230,3 +230,92 @@ def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built
     assert writer.calls == report.stories > 0
     for path in (other / "briefings").rglob("*.md"):
         assert frontmatter.load(path)["generator"]["render"] == "test-next"
+
+
+# --- "More briefings": front matter in docs/, a section on the page ----------------------
+
+
+def test_a_related_path_that_is_no_page_fails_the_strict_build_naming_the_page(built, tmp_path):
+    _, docs, _, _, _ = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    victim = next(p for p in sorted((other / "briefings").rglob("*.md")) if frontmatter.load(p)["related"])
+    rel = victim.relative_to(other).as_posix()
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("\nrelated:\n", "\nrelated:\n- briefings/2026/11/19/no-such-briefing.md\n", 1), encoding="utf-8")
+    site = tmp_path / "site"
+    run = subprocess.run([sys.executable, "-m", "generator", "site", "--mkdocs", str(mkdocs_yml_for(other, tmp_path)), "--site-dir", str(site)],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert f"{rel}: related briefing 'briefings/2026/11/19/no-such-briefing.md'" in run.stderr
+    assert "is not a page of this site" in run.stderr and "Traceback" not in run.stderr
+    assert not site.exists()  # nothing published
+
+
+def _old_related_block(entry, entries, beats) -> str:
+    """The "More briefings" block layouts before version 4 wrote into each briefing's Markdown."""
+    from generator import render
+
+    lines = [render.RELATED_START]
+    chosen = [e for e in entries if e.path in entry.related]
+    chosen.sort(key=lambda e: entry.related.index(e.path))
+    if chosen:
+        lines += ["", '<div class="brief-related" markdown>', "", "## More briefings { data-search-exclude }", ""]
+        lines += [render.teaser_markdown(other, entry.path, beats, level=3) for other in chosen]
+        lines += ["</div>", ""]
+    lines.append(render.RELATED_END)
+    return "\n".join(lines) + "\n"
+
+
+def _to_old_layout(text: str, block: str) -> str:
+    head, sep, body = text.partition("\n---\n")
+    head = re.sub(r"(?m)^related:.*\n(?:- .*\n)*", "", head + "\n").rstrip("\n").replace("render: '4'", "render: '3'")
+    return head + sep + body + "\n" + block
+
+
+def test_old_layout_briefings_still_render_and_are_migrated(built, tmp_path):
+    from generator import render
+
+    _, docs, _, _, config = built
+    beats = {b.id: b for b in config.beats}
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    entries, _ = render.scan(other)
+    new = {e.path: (other / e.path).read_text(encoding="utf-8") for e in entries}
+    for e in entries:
+        (other / e.path).write_text(_to_old_layout(new[e.path], _old_related_block(e, entries, beats)), encoding="utf-8")
+    hand = next(e for e in entries if e.related)
+    hand_text = (other / hand.path).read_text(encoding="utf-8").replace("edited_by_hand: false", "edited_by_hand: true")
+    (other / hand.path).write_text(hand_text, encoding="utf-8")
+
+    def related_sections(site, entry):
+        from test_site import dom, resolve  # the small DOM the site tests read pages with
+
+        page = site / entry.url / "index.html"
+        found = dom(page).find_all(cls="brief-related")
+        links = [resolve(site, page, h.find("a").attrs["href"]) for section in found for h in section.find_all("h3")]
+        return found, links
+
+    # The old layout renders as it did: its Markdown block, once, with working links.
+    site = tmp_path / "old-site"
+    build_site(mkdocs_yml_for(other, tmp_path), site)
+    for e in entries:
+        found, links = related_sections(site, e)
+        assert len(found) == (1 if e.related else 0) and [n.tag for n in found] == ["div"] * len(found), e.path
+        assert links == [(site / p[: -len(".md")] / "index.html").resolve() for p in e.related]
+
+    # Refreshing the index pages moves the list into front matter, as a fresh build writes it.
+    writes = render.Writes()
+    render.write_indexes(other, config, writes)
+    for e in entries:
+        if e is hand:
+            assert (other / e.path).read_text(encoding="utf-8") == hand_text  # edited by hand: never rewritten
+        else:
+            assert (other / e.path).read_text(encoding="utf-8") == new[e.path].replace("render: '4'", "render: '3'")
+    site = tmp_path / "new-site"
+    build_site(mkdocs_yml_for(other, tmp_path), site)
+    for e in entries:
+        found, links = related_sections(site, e)
+        assert len(found) == (1 if e.related else 0), e.path
+        assert [n.tag for n in found] == (["div"] if e is hand else ["section"]) * len(found)
+        assert links == [(site / p[: -len(".md")] / "index.html").resolve() for p in e.related]

@@ -105,3 +105,133 @@ def test_write_if_changed_writes_nothing_the_second_time(tmp_path):
     render.write_if_changed(tmp_path / "a.md", "hello\n", writes, tmp_path)
     assert writes.written == ["a.md"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+# --- related briefings: a front-matter key, not Markdown ------------------------------
+
+def _three_briefings(docs):
+    """Three briefings on one beat, a day apart, written as the pipeline writes them."""
+    import datetime as dt
+
+    paths = []
+    writes = render.Writes()
+    for n in range(3):
+        when = dt.datetime(2026, 11, 20 + n, 9, 0, tzinfo=dt.timezone.utc)
+        items = [item(10 * n + k, f"Tessera {n} post {k}", f"Tessera weights, day {n}, voice {k}.", when=when) for k in range(3)]
+        b = write_briefing(story(items), BEATS[0], f"h{n}")
+        rel = render.briefing_path(b, set(paths))
+        render.write_briefing(docs, rel, b, BEATS[0], config(), 1, writes)
+        paths.append(rel)
+    assert render.write_indexes(docs, config(), writes) == []
+    return paths, writes
+
+
+def test_related_briefings_are_listed_in_front_matter_not_in_the_markdown(tmp_path):
+    paths, _ = _three_briefings(tmp_path)
+    entries, _ = render.scan(tmp_path)
+    for entry in entries:
+        text = (tmp_path / entry.path).read_text(encoding="utf-8")
+        post = frontmatter.loads(text)
+        want = [e.path for e in render.related_entries(entry, entries)]
+        assert post["related"] == want
+        # the key sits in a fixed place, and the file is exactly what compose writes for it
+        keys = list(post.metadata)
+        assert keys[keys.index("sources") + 1] == "related" and keys[keys.index("related") + 1] == "generator"
+        assert render.compose(post.metadata, post.content) == text
+        assert "More briefings" not in post.content and render.RELATED_START not in text and "brief-related" not in text
+    newest = tmp_path / paths[2]
+    assert frontmatter.load(newest)["related"] == [paths[1], paths[0]]  # same beat, newest first
+    assert frontmatter.load(tmp_path / paths[0])["related"] == []  # nothing earlier
+    assert "\nrelated: []\n" in (tmp_path / paths[0]).read_text(encoding="utf-8")
+
+
+def test_a_fresh_briefing_has_the_key_empty_in_its_place(tmp_path):
+    b = write_briefing(story(TEXTS), BEATS[0], "h")
+    meta = render.front_matter(b, BEATS[0], config(), 1)
+    assert meta["related"] == []
+    keys = list(meta)
+    assert keys.index("related") == keys.index("sources") + 1
+    # with_related writes the key as compose would have written it in the first place
+    text = render.compose(meta, render.briefing_body(b))
+    paths = ["briefings/2026/11/20/a-b.md", "briefings/2026/11/19/c.md"]
+    assert render.with_related(text, paths) == render.compose({**meta, "related": paths}, render.briefing_body(b))
+    assert render.with_related(render.with_related(text, paths), []) == text
+
+
+def test_updating_related_rewrites_only_what_changed(tmp_path):
+    paths, _ = _three_briefings(tmp_path)
+    again = render.Writes()
+    render.write_indexes(tmp_path, config(), again)
+    assert [w for w in again.written if w.startswith("briefings/")] == []
+    # a briefing about to be removed leaves the lists that named it, and only those files change
+    leaving = render.Writes()
+    render.write_indexes(tmp_path, config(), leaving, leaving={paths[0]})
+    assert sorted(w for w in leaving.written if w.startswith("briefings/")) == sorted([paths[1], paths[2]])
+    assert frontmatter.load(tmp_path / paths[2])["related"] == [paths[1]]
+
+
+OLD_BLOCK = """
+<!-- more-briefings:start -->
+
+<div class="brief-related" markdown>
+
+## More briefings { data-search-exclude }
+
+<article class="teaser" markdown>
+
+[Open Models](../../../../beats/open-models.md){ .teaser__beat } · 21 Nov 2026 · 1 min read
+{ .teaser__meta data-search-exclude }
+
+### [An older headline](../21/an-older-one.md) { data-search-exclude }
+
+An older teaser.
+{ .teaser__text }
+
+</article>
+
+</div>
+
+<!-- more-briefings:end -->
+"""
+
+
+def old_layout(text: str) -> str:
+    """A briefing file as layouts before version 4 wrote it: no related key, a Markdown block at the end."""
+    head, sep, body = text.partition("\n---\n")
+    lines = head.split("\n")
+    at = lines.index(next(line for line in lines if line.startswith("related:")))
+    end = at + 1
+    while end < len(lines) and lines[end].startswith("- "):
+        end += 1
+    return "\n".join(lines[:at] + lines[end:]).replace("render: '4'", "render: '3'") + sep + body + OLD_BLOCK
+
+
+def test_old_layout_briefings_get_the_key_and_lose_the_markdown_block(tmp_path):
+    paths, _ = _three_briefings(tmp_path)
+    new = {p: (tmp_path / p).read_text(encoding="utf-8") for p in paths}
+    for p in paths:
+        (tmp_path / p).write_text(old_layout(new[p]), encoding="utf-8")
+        assert render.RELATED_START in (tmp_path / p).read_text(encoding="utf-8")
+    hand = tmp_path / paths[2]
+    hand_text = old_layout(new[paths[2]]).replace("edited_by_hand: false", "edited_by_hand: true")
+    hand.write_text(hand_text, encoding="utf-8")
+    writes = render.Writes()
+    render.write_indexes(tmp_path, config(), writes)
+    for p in paths[:2]:
+        assert (tmp_path / p).read_text(encoding="utf-8") == new[p].replace("render: '4'", "render: '3'")
+    assert hand.read_text(encoding="utf-8") == hand_text  # edited by hand: never rewritten
+    assert paths[2] not in writes.written
+    again = render.Writes()
+    render.write_indexes(tmp_path, config(), again)
+    assert [w for w in again.written if w.startswith("briefings/")] == []
+
+
+def test_hand_edited_briefings_keep_their_related_list(tmp_path):
+    paths, _ = _three_briefings(tmp_path)
+    victim = tmp_path / paths[2]
+    text = victim.read_text(encoding="utf-8").replace("edited_by_hand: false", "edited_by_hand: true")
+    text = text.replace(f"- {paths[0]}\n", "")  # a contributor trimmed the list
+    victim.write_text(text, encoding="utf-8")
+    writes = render.Writes()
+    render.write_indexes(tmp_path, config(), writes)
+    assert victim.read_text(encoding="utf-8") == text and paths[2] not in writes.written

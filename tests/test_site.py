@@ -246,11 +246,11 @@ def test_briefing_page_has_its_parts_in_reading_order(pub):
         body = [p for p in main.find_all("p") if not p.classes and p.index < sources.index]
         assert body, entry.path
         order = [h1, meta, teaser, mix, body[0], sources, footnotes, disclaimer]
-        related = main.find("div", "brief-related")
+        related = main.find("section", "brief-related")
         if related is not None:
             order.append(related)
         assert [n.index for n in order] == sorted(n.index for n in order), entry.path
-        assert related is None or related is main.find_all("div", "brief-related")[-1]
+        assert main.find_all(cls="brief-related") == ([related] if related is not None else [])
 
 
 def test_footnotes_quote_the_post_and_link_to_it(pub):
@@ -276,18 +276,40 @@ def test_footnotes_quote_the_post_and_link_to_it(pub):
 
 
 def test_more_briefings_are_related_by_beat_or_sources(pub):
+    """Under each briefing, the briefings its front matter lists under related:, as teasers that link to them."""
     seen = 0
     for entry in pub.entries:
         path = page_file(pub.site, entry)
-        related = content(dom(path)).find("div", "brief-related")
-        if related is None:
+        listed = render.read_front_matter(pub.docs / entry.path)["related"]
+        assert list(entry.related) == listed
+        page = dom(path)
+        related = content(page).find("section", "brief-related")
+        if not listed:
+            assert related is None, entry.path
             continue
-        assert related.find("h2").clean_text() == "More briefings"
-        for teaser in related.find_all("article", "teaser"):
-            other = pub.by_file[resolve(pub.site, path, teaser.find("h3").find("a").attrs["href"])]
+        heading = related.find("h2")
+        assert heading.clean_text() == "More briefings"
+        assert related.attrs["aria-labelledby"] == heading.attrs["id"]
+        teasers = related.find_all("article", "teaser")
+        shown = [pub.by_file[resolve(pub.site, path, t.find("h3").find("a").attrs["href"])] for t in teasers]
+        assert [e.path for e in shown] == listed, entry.path
+        for teaser, other in zip(teasers, shown):
             assert other != entry
             assert other.beat == entry.beat or set(other.source_urls) & set(entry.source_urls)
+            assert teaser.find("h3").clean_text() == " ".join(other.title.split())
+            assert teaser.find("p", "teaser__text").clean_text() == " ".join(other.description.split())
+            meta = teaser.find("p", "teaser__meta")
+            beat = meta.find("a", "teaser__beat")
+            assert beat.clean_text() == pub.beats[other.beat].name
+            assert resolve(pub.site, path, beat.attrs["href"]) == (pub.site / "beats" / other.beat / "index.html").resolve()
+            assert meta.find("time").attrs["datetime"] == other.date.isoformat()
+            assert meta.clean_text() == f"{pub.beats[other.beat].name} · {other.date:%-d %b %Y} · {other.reading_time} min read"
+            for href in (a.attrs["href"] for a in teaser.find_all("a")):
+                assert not urlsplit(href).scheme and not href.startswith("/"), href  # relative links
             seen += 1
+        # the page's table of contents lists its own sections, not other briefings
+        toc = page.find("nav", "md-nav--secondary")
+        assert toc is None or "More briefings" not in toc.clean_text()
     assert seen >= len(pub.entries)
 
 

@@ -20,6 +20,7 @@ from .briefing import (  # noqa: F401
     HAND_EDITED_KEY,
     HOME_EDITIONS,
     RELATED_END,
+    RELATED_KEY,
     RELATED_START,
     RENDER_VERSION,
     SIGNIFICANCE_LABELS,
@@ -36,7 +37,9 @@ from .briefing import (  # noqa: F401
     platform_counts,
     platform_mix_html,
     reading_time,
+    related_yaml,
     significance_label,
+    with_related,
 )
 from .entries import (  # noqa: F401
     Entry,
@@ -53,11 +56,9 @@ from .pages import (  # noqa: F401
     home_page,
     json_feed,
     month_page,
-    related_block,
     related_entries,
     rss_feed,
     teaser_markdown,
-    with_related,
 )
 from .files import (  # noqa: F401
     WriteError,

@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 import frontmatter
+from frontmatter.default_handlers import YAMLHandler
 from slugify import slugify
 
 from ..models import Beat, Briefing, Config, Item, Span, platform_label
@@ -21,7 +22,12 @@ BRIEFINGS_DIR = "briefings"
 #: Bump when the layout of briefing files changes: briefings of the editions
 #: being built are then written again (the Claude writer answers from its
 #: response cache where it has one).
-RENDER_VERSION = "3"
+RENDER_VERSION = "4"
+#: Front-matter key listing the related briefings ("More briefings") as paths under docs/;
+#: write_indexes fills it in, the page template shows them (overrides/partials/briefing-related.html).
+RELATED_KEY = "related"
+#: Markers of the "More briefings" block that layouts before version 4 wrote into the
+#: Markdown of each briefing; write_indexes removes the block when it sets RELATED_KEY.
 RELATED_START = "<!-- more-briefings:start -->"
 RELATED_END = "<!-- more-briefings:end -->"
 #: Front-matter key a contributor sets to protect a briefing from regeneration.
@@ -155,6 +161,7 @@ def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int) -> d
         "keywords": list(briefing.story.keywords),
         "story": briefing.story.id,
         "sources": sources,
+        RELATED_KEY: [],  # filled in by write_indexes, once every briefing is on disk
         "generator": generator,
         HAND_EDITED_KEY: False,
     }
@@ -280,6 +287,53 @@ def disclaimer(briefing: Briefing) -> str:
     )
 
 
-def compose(meta: dict, body: str, related: str) -> str:
-    post = frontmatter.Post(body.rstrip("\n") + "\n\n" + related, **meta)
-    return frontmatter.dumps(post, sort_keys=False, allow_unicode=True, width=100) + "\n"
+#: How front matter is serialized: compose and related_yaml must agree byte for byte.
+_DUMP_OPTIONS = {"sort_keys": False, "allow_unicode": True, "width": 100}
+
+
+def compose(meta: dict, body: str) -> str:
+    post = frontmatter.Post(body.rstrip("\n") + "\n", **meta)
+    return frontmatter.dumps(post, **_DUMP_OPTIONS) + "\n"
+
+
+def related_yaml(paths: Sequence[str]) -> str:
+    """The ``related:`` key exactly as compose writes it in a front matter, ending with a newline."""
+    return YAMLHandler().export({RELATED_KEY: list(paths)}, **_DUMP_OPTIONS) + "\n"
+
+
+# The related key's lines in a front matter (its list items start a line with "- ", long
+# values continue on indented lines), and the key front_matter puts after it.
+_RELATED_LINES = re.compile(rf"^{RELATED_KEY}:.*\n(?:[ -].*\n)*", re.M)
+_AFTER_RELATED = re.compile(r"^generator:", re.M)
+
+
+def with_related(text: str, paths: Sequence[str]) -> str:
+    """A briefing file's text with ``related:`` set to ``paths``, where and as compose writes it.
+
+    Only that key changes: the rest of the file stays byte for byte (re-serializing the
+    whole front matter for every briefing would cost more than the rest of the pass). A
+    file of a layout before version 4 gets the key before ``generator:`` and loses the
+    "More briefings" block from its Markdown, so it reads as compose would write it.
+    """
+    end = text.find("\n---\n", 4) if text.startswith("---\n") else -1
+    if end < 0:
+        return text  # no front matter: scan does not list such a file
+    head, rest = text[4 : end + 1], text[end + 1 :]
+    segment = related_yaml(paths)
+    found = _RELATED_LINES.search(head)
+    if found:
+        head = head[: found.start()] + segment + head[found.end() :]
+    else:
+        anchor = _AFTER_RELATED.search(head)
+        at = anchor.start() if anchor else len(head)
+        head = head[:at] + segment + head[at:]
+    return "---\n" + head + _without_related_block(rest)
+
+
+def _without_related_block(text: str) -> str:
+    start = text.find(RELATED_START)
+    stop = text.find(RELATED_END, start) if start >= 0 else -1
+    if stop < 0:
+        return text
+    after = text[stop + len(RELATED_END) :].strip("\n")
+    return text[:start].rstrip("\n") + "\n" + (f"\n{after}\n" if after else "")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .briefing import BRIEFINGS_DIR, HAND_EDITED_KEY
+from .briefing import BRIEFINGS_DIR, HAND_EDITED_KEY, RELATED_KEY
 
 
 # --- data read back from docs/ -------------------------------------------------
@@ -35,6 +35,9 @@ class Entry:
     platforms: tuple[tuple[str, int], ...] = ()
     published: str = ""
     render_version: str = ""
+    #: Paths under docs/ of the related briefings its front matter lists; None without the key
+    #: (layouts before version 4 kept them in the Markdown).
+    related: tuple[str, ...] | None = None
 
     @property
     def url(self) -> str:
@@ -116,6 +119,7 @@ def _entry_from_meta(rel: str, meta: dict) -> Entry | None:
         generator = meta.get("generator") or {}
         sources = meta.get("sources") or []
         platforms = meta.get("platforms") or {}
+        related = meta.get(RELATED_KEY)
         return Entry(
             path=rel,
             title=str(meta["title"]),
@@ -133,6 +137,7 @@ def _entry_from_meta(rel: str, meta: dict) -> Entry | None:
             source_names=tuple(sorted({str(s.get("feed") or s.get("author") or "") for s in sources if isinstance(s, dict)} - {""})),
             platforms=tuple((str(k), int(v)) for k, v in platforms.items()) if isinstance(platforms, dict) else (),
             published=str(meta.get("published", "")),
+            related=tuple(str(p) for p in related) if isinstance(related, list) else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None

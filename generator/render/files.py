@@ -10,9 +10,9 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..errors import BriefingsError
 from ..models import Beat, Briefing, Config
-from .briefing import RELATED_END, RELATED_START, briefing_body, compose, front_matter
+from .briefing import briefing_body, compose, front_matter, with_related
 from .entries import Entry, scan
-from .pages import RelatedIndex, about_page, archive_index, beat_page, beats_index, home_page, json_feed, month_page, related_block, rss_feed, with_related
+from .pages import RelatedIndex, about_page, archive_index, beat_page, beats_index, home_page, json_feed, month_page, related_entries, rss_feed
 
 
 # --- writing --------------------------------------------------------------------
@@ -66,7 +66,7 @@ def remove(path: Path, writes: Writes, docs_dir: Path) -> None:
 def write_briefing(docs_dir: Path, rel: str, briefing: Briefing, beat: Beat, config: Config, rank: int, writes: Writes) -> None:
     meta = front_matter(briefing, beat, config, rank)
     body = briefing_body(briefing)
-    write_if_changed(docs_dir / rel, compose(meta, body, RELATED_START + "\n" + RELATED_END + "\n"), writes, docs_dir)
+    write_if_changed(docs_dir / rel, compose(meta, body), writes, docs_dir)
 
 
 def restamp(docs_dir: Path, entry: Entry, rank: int, significance: int, writes: Writes) -> None:
@@ -83,9 +83,10 @@ def restamp(docs_dir: Path, entry: Entry, rank: int, significance: int, writes: 
 
 
 def write_indexes(docs_dir: Path, config: Config, writes: Writes, leaving: set[str] = frozenset()) -> list[str]:
-    """Refresh related sections and every index page from the briefings on disk.
+    """Refresh each briefing's related briefings and every index page from the briefings on disk.
 
     ``leaving`` names briefings about to be removed: nothing links to them any more.
+    Briefings edited by hand are never rewritten.
     """
     entries, problems = scan(docs_dir)
     entries = [e for e in entries if e.path not in leaving]
@@ -94,9 +95,12 @@ def write_indexes(docs_dir: Path, config: Config, writes: Writes, leaving: set[s
     for entry in entries:
         if entry.hand_edited:
             continue
+        chosen = tuple(other.path for other in related_entries(entry, entries, index=related))
+        if entry.related == chosen:
+            continue  # (entry.related is None for a file of a layout without the key: it is migrated)
         path = docs_dir / entry.path
         text = path.read_text(encoding="utf-8")
-        write_if_changed(path, with_related(text, related_block(entry, entries, beats, related)), writes, docs_dir)
+        write_if_changed(path, with_related(text, chosen), writes, docs_dir)
     write_if_changed(docs_dir / "index.md", home_page(entries, config, beats), writes, docs_dir)
     write_if_changed(docs_dir / "beats" / "index.md", beats_index(config, entries), writes, docs_dir)
     for beat in config.beats:

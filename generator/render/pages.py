@@ -18,7 +18,7 @@ import yaml
 
 from ..models import Beat, Config, platform_label
 from ..textutil import one_line
-from .briefing import HOME_EDITIONS, RELATED_END, RELATED_START, md_escape, md_link_target, platform_mix_html
+from .briefing import HOME_EDITIONS, md_escape, md_link_target, platform_mix_html
 from .entries import Entry
 
 
@@ -83,18 +83,6 @@ def related_entries(entry: Entry, entries: Sequence[Entry], limit: int = 3, inde
     return [t[3] for t in scored[:limit]]
 
 
-def related_block(entry: Entry, entries: Sequence[Entry], beats: dict[str, Beat], index: RelatedIndex | None = None) -> str:
-    chosen = related_entries(entry, entries, index=index)
-    lines = [RELATED_START]
-    if chosen:
-        lines += ["", '<div class="brief-related" markdown>', "", "## More briefings { data-search-exclude }", ""]
-        for other in chosen:
-            lines.append(teaser_markdown(other, entry.path, beats, level=3))
-        lines += ["</div>", ""]
-    lines.append(RELATED_END)
-    return "\n".join(lines) + "\n"
-
-
 def teaser_markdown(
     entry: Entry,
     from_path: str,
@@ -135,15 +123,6 @@ def teaser_markdown(
         f"{mix}\n"
         "</article>\n"
     )
-
-
-def with_related(text: str, block: str) -> str:
-    """Replace the related section of a briefing file's text (or append one)."""
-    start = text.find(RELATED_START)
-    end = text.find(RELATED_END)
-    if start >= 0 and end > start:
-        return text[:start] + block.rstrip("\n") + text[end + len(RELATED_END):]
-    return text.rstrip("\n") + "\n\n" + block
 
 
 # --- index pages ----------------------------------------------------------------
