@@ -38,6 +38,7 @@ from generator.config import load_config
 from generator.errors import ConfigErrors
 from generator.models import PLATFORMS
 from generator.render import RELATED_KEY, SIGNIFICANCE_LABELS
+from generator.site_parallel import SKIP_TEMPLATE
 
 log = get_plugin_logger("briefings")
 
@@ -101,7 +102,9 @@ def _escape_meta(meta: dict) -> dict:
 def on_page_markdown(markdown, page, config, files, **kwargs):
     uri = page.file.src_uri
     _related.pop(uri, None)
-    if RELATED_KEY in page.meta:
+    # A page another process builds (generator/site_parallel.py) is not rendered here: that
+    # process resolves (and warns about) its related briefings.
+    if RELATED_KEY in page.meta and page.meta.get("template") != SKIP_TEMPLATE:
         _related[uri] = (files, related_files(uri, page.meta[RELATED_KEY], files))
     _escape_meta(page.meta)
     if uri == HOME or uri.startswith(LIST_PREFIXES) or uri.startswith(BRIEFINGS_PREFIX):

@@ -4,24 +4,28 @@ MkDocs renders pages one after another, and most of a build is spent on the
 briefings: Markdown to HTML, then the Material template, about 13 ms a page
 on a 2-core machine, so a years-long archive of 3,000 briefings would take
 40 s on one core while the other one idles. This hook shares those pages
-out between forked copies of the build:
+(and the long lists of them: beat and archive pages) out between forked
+copies of the build:
 
 - Just before MkDocs reads the pages (``on_nav``, the last event before),
   the build forks ``jobs - 1`` workers. Each is a copy of the build as it
-  stands: same config, files, navigation and plugins. The briefings
-  (``docs/briefings/``) are dealt out round-robin; the main process keeps
-  one share and every other page (home, beats, archive, about, hand-written
-  pages).
-- A worker reads, converts and renders its own briefings with MkDocs' own
-  page functions and writes their HTML into the same site folder, then
-  reports back and exits. It never touches anything else: static files,
-  the sitemap, the 404 page and the search index are written by the main
-  process alone.
-- The main process still reads every briefing's front matter (MkDocs needs
-  it for the search entries, titles and related briefings) but skips the
-  briefings other processes convert: their Markdown is replaced by nothing
-  and their template by an empty one, so MkDocs writes no file for them.
-  Briefings are kept out of the full-text search index (generator/site_hooks.py),
+  stands: same config, files, navigation and plugins.
+- The shared pages (``SHARED_PREFIXES``: briefings, beat and archive pages
+  not in the navigation) are claimed one at a time, so a faster process
+  takes more of them: the main process claims them in MkDocs' own order as
+  it reaches them, the workers from the other end, until they meet. The
+  main process keeps every other page (home, about, the pages in the
+  navigation, hand-written pages); a worker converts the pages in the
+  navigation too, without writing them, as their titles appear on every page.
+- A worker reads, converts and renders its briefings with MkDocs' own page
+  functions and writes their HTML into the same site folder, then reports
+  back and exits. It writes nothing else: static files, the sitemap, the
+  404 page and the search index are written by the main process alone.
+- The main process still reads every page's front matter (MkDocs needs it
+  for the search entries, titles and related briefings) but skips the
+  pages a worker claimed: their Markdown is replaced by nothing and their
+  template by an empty one, so MkDocs writes no file for them. These pages
+  are kept out of the full-text search index (generator/site_hooks.py),
   which is why the main process never needs their HTML.
 - Every warning or error a worker logs is logged again by the main process,
   so ``--strict`` fails exactly as a one-process build would; a worker's
@@ -32,7 +36,7 @@ The output is the same byte for byte as a one-process build (tested). It
 runs only where it is safe and worth it: a ``fork`` start is needed (Linux
 by default), no other thread may be running (``mkdocs serve`` has a
 server thread: it builds in one process), not for ``--dirty`` builds, and
-only when there are at least ``PAGES_PER_JOB`` briefings per process.
+only when there are at least ``PAGES_PER_JOB`` shared pages per process.
 
 How many processes: ``extra.site_jobs`` in mkdocs.yml (``python -m
 generator site --jobs N`` sets it), else the ``BRIEFINGS_SITE_JOBS``
@@ -43,9 +47,12 @@ environment variable, else the number of CPUs this process may use.
 from __future__ import annotations
 
 import logging
+import mmap
+import multiprocessing
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import traceback
@@ -58,8 +65,11 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import InclusionLevel
 from mkdocs.structure.pages import Page
 
-#: Pages dealt out to workers: the briefings (their full text is not in the search index).
-SHARED_PREFIX = "briefings/"
+#: Pages shared out between processes: the briefings and the lists of them (beats, archive),
+#: the pages generator/site_hooks.py keeps out of the full-text search index (tested), so
+#: that the main process never needs their HTML. Pages in the navigation stay with the main
+#: process.
+SHARED_PREFIXES = ("briefings/", "beats/", "archive/")
 #: Fewer shared pages than this per process and the fork is not worth it.
 PAGES_PER_JOB = 60
 #: At most this many processes, whatever the CPU count.
@@ -76,17 +86,58 @@ class _Worker:
     number: int
     pid: int
     conn: Connection
-    pages: list = field(default_factory=list)  # File objects this worker builds
     done: bool = False
+
+
+class _Claims:
+    """Who builds which shared page: the main process from the front, workers from the back.
+
+    Two numbers in memory shared by every process (an anonymous shared mapping,
+    inherited through fork), under one lock: ``front``, the last index the main
+    process took, and ``back``, the next index a worker may take. Each page is
+    taken by exactly one process, and neither side waits for the other.
+    """
+
+    def __init__(self, count: int):
+        self._lock = multiprocessing.Lock()
+        self._memory = mmap.mmap(-1, 16)
+        self._set(-1, count - 1)
+
+    def _get(self) -> tuple[int, int]:
+        return struct.unpack_from("qq", self._memory)
+
+    def _set(self, front: int, back: int) -> None:
+        struct.pack_into("qq", self._memory, 0, front, back)
+
+    def take_front(self, index: int) -> bool:
+        """The main process reached shared page ``index``: True if it is its own to build."""
+        with self._lock:
+            front, back = self._get()
+            if index > back:
+                return False
+            self._set(index, back)
+            return True
+
+    def take_back(self) -> int | None:
+        """A worker's next page (an index), or None when the two ends have met."""
+        with self._lock:
+            front, back = self._get()
+            if back <= front:
+                return None
+            self._set(front, back - 1)
+            return back
+
+    def close(self) -> None:
+        self._memory.close()
 
 
 @dataclass
 class _State:
     dirty: bool = False
-    nav: object = None
     workers: list[_Worker] = field(default_factory=list)
+    claims: _Claims | None = None
+    shared: dict[str, int] = field(default_factory=dict)  # src_uri of each shared page → its index
     skipped: set[str] = field(default_factory=set)  # src_uris the main process leaves to workers
-
 
 _state = _State()
 
@@ -139,18 +190,19 @@ def on_startup(command, dirty, **kwargs):
 
 def on_config(config, **kwargs):
     _reap(kill=True)
-    _state.nav = None
     requested_jobs(config)  # a bad setting fails here, before anything is built
 
 
 @event_priority(-100)  # the last nav event: every other plugin has had its say
 def on_nav(nav, config, files, **kwargs):
-    shared = [f for f in files.documentation_pages(inclusion=InclusionLevel.is_included) if f.src_uri.startswith(SHARED_PREFIX)]
+    in_nav = {page.file.src_uri for page in nav.pages}
+    shared = [f for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
+              if f.src_uri.startswith(SHARED_PREFIXES) and f.src_uri not in in_nav]
     jobs = plan_jobs(config, len(shared))
     if jobs == 1:
         return nav
-    _state.nav = nav
-    shares = [shared[k::jobs] for k in range(jobs)]
+    _state.shared = {f.src_uri: n for n, f in enumerate(shared)}
+    _state.claims = _Claims(len(shared))
     sys.stdout.flush()
     sys.stderr.flush()
     for number in range(1, jobs):
@@ -160,15 +212,21 @@ def on_nav(nav, config, files, **kwargs):
             receive.close()
             for earlier in _state.workers:
                 earlier.conn.close()
-            _work(number, shares[number], send, config, files, nav)  # never returns
+            _work(number, shared, send, config, files, nav)  # never returns
         send.close()
-        _state.workers.append(_Worker(number, pid, receive, shares[number]))
-        _state.skipped.update(f.src_uri for f in shares[number])
-    log.info(f"Building {len(shared)} briefings in {jobs} processes")
+        _state.workers.append(_Worker(number, pid, receive))
+    log.info(f"Building {len(shared)} briefing, beat and archive pages in {jobs} processes")
     return nav
 
 
-@event_priority(-100)  # after the other hooks have read the page's front matter
+def on_pre_page(page, **kwargs):
+    index = _state.shared.get(page.file.src_uri)
+    if index is not None and _state.claims is not None and not _state.claims.take_front(index):
+        _state.skipped.add(page.file.src_uri)
+    return page
+
+
+@event_priority(100)  # before the other hooks see the page: they can tell it is built elsewhere
 def on_page_markdown(markdown, page, **kwargs):
     if page.file.src_uri in _state.skipped:
         page.meta["template"] = SKIP_TEMPLATE
@@ -254,6 +312,10 @@ def _reap(*, kill: bool) -> None:
         worker.conn.close()
     _state.workers.clear()
     _state.skipped.clear()
+    _state.shared.clear()
+    if _state.claims is not None:
+        _state.claims.close()
+        _state.claims = None
 
 
 # --- a worker -----------------------------------------------------------------------------
@@ -277,8 +339,8 @@ class _Collect(logging.Handler):
         return taken
 
 
-def _work(number: int, files_to_build: list, conn: Connection, config, files, nav) -> None:
-    """Read, convert and write this worker's pages, report, and end the process (never returns)."""
+def _work(number: int, shared: list, conn: Connection, config, files, nav) -> None:
+    """Claim, read, convert and write pages until none is left, report, and end the process (never returns)."""
     from mkdocs.commands.build import _build_page, _populate_page
 
     collect = _Collect()
@@ -287,21 +349,32 @@ def _work(number: int, files_to_build: list, conn: Connection, config, files, na
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
         logger.addHandler(collect)
+    claims = _state.claims
     _state.workers.clear()
-    _state.skipped.clear()
+    _state.shared.clear()
+    _state.claims = None
     code = 0
+    mine = []
     try:
-        for file in files_to_build:
+        # The pages in the navigation, read and converted here too (the main process builds them):
+        # the navigation shows their titles, which can come from their content.
+        for page in nav.pages:
+            if page.content is None:
+                _populate_page(page, config, files)
+        collect.take()  # the main process reports those pages' own warnings
+        while (index := claims.take_back()) is not None:
+            file = shared[index]
             if file.page is None:
                 Page(None, file, config)
             _populate_page(file.page, config, files)
+            mine.append(file)
         conn.send(("populated", {
             f.src_uri: (f.page.present_anchor_ids, {to.src_uri: found for to, found in f.page.links_to_anchors.items()})
-            for f in files_to_build
+            for f in mine
         }, collect.take()))
         env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
-        for file in files_to_build:
+        for file in reversed(mine):  # in MkDocs' order, as one process would
             _build_page(file.page, config, doc_files, nav, env)
         conn.send(("done", None, collect.take()))
     except BaseException as exc:  # noqa: BLE001 - reported to the main process, which fails the build

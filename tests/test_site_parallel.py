@@ -52,6 +52,38 @@ def test_site_built_in_several_processes_is_byte_identical(built_site, docs, tmp
     assert b'class="footnote"' in split_files[page]
 
 
+def test_nav_titles_taken_from_page_content_are_the_same_in_every_process(built_site, docs, tmp_path):
+    """A nav without titles: each page's title comes from its own heading, which workers must know too."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    data["nav"] = [next(iter(entry.values())) for entry in data["nav"]]
+    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
+    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
+    untitled = tmp_path / "untitled.yml"
+    untitled.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    from sitebuild import copy_assets, write_mkdocs_yml
+    from generator.site import build_site
+
+    copy_assets(docs)
+    sites = {}
+    for jobs in (1, 2):
+        root = tmp_path / f"jobs{jobs}"
+        root.mkdir()
+        yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", root, mkdocs_yml=untitled)
+        build_site(yml, root / "site", jobs=jobs)
+        sites[jobs] = _files(root / "site")
+    assert sites[1] == sites[2]
+
+
+def test_shared_pages_are_ones_kept_out_of_the_full_text_index():
+    """The main process never has the HTML of shared pages: they must be pages with compact search entries."""
+    from generator import site_hooks, site_parallel
+
+    compact = (site_hooks.BRIEFINGS_PREFIX, *site_hooks.LIST_PREFIXES)
+    assert all(prefix in compact for prefix in site_parallel.SHARED_PREFIXES)
+
+
 @pytest.mark.parametrize("which", [0, 1, 2])
 def test_broken_link_on_any_process_fails_strict_build_and_keeps_old_site(docs, tmp_path, which):
     """With 3 processes, briefing 0 is built by the main one, 1 and 2 by workers."""
