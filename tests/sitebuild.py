@@ -180,6 +180,70 @@ def build_docs_and_site(config: str | Path | Config, snapshots_dir: Path, tmp_pa
     return docs_dir, site_dir, report
 
 
+# --- the disclaimer, as layouts before version 5 wrote it into the Markdown ----------------
+
+
+def disclaimer_text(meta: dict) -> str:
+    """The disclaimer a briefing page shows, as plain text, from the briefing's front matter.
+
+    This is the wording generator/render wrote into each briefing's Markdown before layout
+    version 5 (from the Briefing itself); overrides/partials/briefing-disclaimer.html now
+    draws it from the front matter, and must say exactly this.
+    """
+    n = meta["posts"]
+    generator = meta["generator"]
+    if generator["writer"] == "extractive":
+        how = (
+            f"This briefing was assembled extractively from {n} public posts, without a language model: "
+            "the quotations are copied verbatim from the posts in the footnotes, and the connecting sentences are templates."
+        )
+    else:
+        model = f" ({generator['model']})" if generator.get("model") else ""
+        how = (
+            f"This briefing was written by Claude{model}, a language model, from {n} public posts; "
+            "every quotation is a span the model cited from the posts in the footnotes."
+        )
+    fidelity = meta.get("fidelity") or {}
+    fid = ""
+    if fidelity:
+        fid = (
+            f" Fidelity: {round(100 * float(fidelity.get('cited_sentences', 0)))}% of sentences carry a citation; "
+            f"{round(100 * float(fidelity.get('verbatim_quotes', 0)))}% of quotations were found verbatim in their source."
+        )
+    return f"{how}{fid} It may contain inaccuracies: check the sources before relying on it."
+
+
+def old_disclaimer_block(meta: dict) -> str:
+    """The Markdown block layouts before version 5 put between the footnotes marker and the footnotes."""
+    from generator import render
+
+    text = disclaimer_text(meta)
+    tail = " It may contain inaccuracies: check the sources before relying on it."
+    return (
+        '<div class="brief-disclaimer" markdown>\n\n'
+        f"{render.md_escape(text[: -len(tail)])}{tail}\n"
+        "{ .brief-disclaimer-text }\n\n</div>"
+    )
+
+
+def to_old_disclaimer_layout(text: str) -> str:
+    """A briefing file of this layout as version 4 wrote it: render '4', the disclaimer in its Markdown."""
+    import frontmatter
+
+    from generator import render
+
+    meta = frontmatter.loads(text).metadata
+    head, sep, body = text.partition("\n---\n")
+    head = head.replace(f"\n  render: '{render.RENDER_VERSION}'\n", "\n  render: '4'\n")
+    block = old_disclaimer_block(meta)
+    marker = f"{render.FOOTNOTES_MARKER}\n\n"
+    if marker in body:
+        body = body.replace(marker, f"{marker}{block}\n\n", 1)
+    else:
+        body = body.rstrip("\n") + f"\n\n{block}\n"
+    return head + sep + body
+
+
 # --- checking the built HTML ----------------------------------------------------------
 
 _MATERIAL_JS = Path(__import__("material").__file__).parent / "templates" / "partials" / "javascripts"

@@ -327,6 +327,18 @@ def test_front_page_and_briefing_read_well_in_both_schemes_and_widths(open_reade
         if name == "home":
             lead_headline = page.locator("article.teaser--lead h3")
             assert font_size(lead_headline) > 1.3 * font_size(page.locator("article.teaser:not(.teaser--lead) h3").first)
+        if name == "briefing":
+            # the disclaimer (drawn by the template): once, under the footnotes, above "More
+            # briefings", in smaller type than the body
+            disclaimer = page.locator(".brief-disclaimer")
+            assert disclaimer.count() == 1 and disclaimer.is_visible()
+            assert disclaimer.inner_text().startswith("This briefing was ") and "Fidelity: " in disclaimer.inner_text()
+            top = disclaimer.bounding_box()["y"]
+            assert top > page.locator("div.footnote").bounding_box()["y"]
+            related = page.locator("section.brief-related")
+            assert related.count() == 0 or related.bounding_box()["y"] > top
+            body = page.locator("article.md-content__inner > p:not([class])").first
+            assert font_size(disclaimer.locator("p")) < font_size(body)
         shot = SCREENSHOTS / f"{name}-{scheme}-{width}-{viewport['width']}x{viewport['height']}.png"
         page.screenshot(path=str(shot), full_page=True)
         with capsys.disabled():  # shown even without -s: the screenshots are there for review

@@ -268,8 +268,10 @@ def _old_related_block(entry, entries, beats) -> str:
 
 
 def _to_old_layout(text: str, block: str) -> str:
+    from generator import render
+
     head, sep, body = text.partition("\n---\n")
-    head = re.sub(r"(?m)^related:.*\n(?:- .*\n)*", "", head + "\n").rstrip("\n").replace("render: '4'", "render: '3'")
+    head = re.sub(r"(?m)^related:.*\n(?:- .*\n)*", "", head + "\n").rstrip("\n").replace(f"render: '{render.RENDER_VERSION}'", "render: '3'")
     return head + sep + body + "\n" + block
 
 
@@ -311,7 +313,7 @@ def test_old_layout_briefings_still_render_and_are_migrated(built, tmp_path):
         if e is hand:
             assert (other / e.path).read_text(encoding="utf-8") == hand_text  # edited by hand: never rewritten
         else:
-            assert (other / e.path).read_text(encoding="utf-8") == new[e.path].replace("render: '4'", "render: '3'")
+            assert (other / e.path).read_text(encoding="utf-8") == new[e.path].replace(f"render: '{render.RENDER_VERSION}'", "render: '3'")
     site = tmp_path / "new-site"
     build_site(mkdocs_yml_for(other, tmp_path), site)
     for e in entries:
@@ -319,3 +321,74 @@ def test_old_layout_briefings_still_render_and_are_migrated(built, tmp_path):
         assert len(found) == (1 if e.related else 0), e.path
         assert [n.tag for n in found] == (["div"] if e is hand else ["section"]) * len(found)
         assert links == [(site / p[: -len(".md")] / "index.html").resolve() for p in e.related]
+
+
+# --- the disclaimer: drawn from front matter; older files carry it in their Markdown -------
+
+
+def test_old_layout_disclaimers_show_once_and_are_migrated_when_their_edition_is_built(built, tmp_path):
+    from generator import render
+    from sitebuild import old_disclaimer_block, to_old_disclaimer_layout
+    from test_site import content, dom
+
+    _, docs, site, _, config = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    entries, _ = render.scan(other)
+    new = {e.path: (other / e.path).read_text(encoding="utf-8") for e in entries}
+    for e in entries:  # every briefing as layout 4 wrote it: the disclaimer block in its Markdown
+        old = to_old_disclaimer_layout(new[e.path])
+        assert old_disclaimer_block(frontmatter.loads(new[e.path]).metadata) in old and "render: '4'" in old
+        (other / e.path).write_text(old, encoding="utf-8")
+
+    def disclaimers(site_dir, entry):
+        return content(dom(site_dir / entry.url / "index.html")).find_all(cls="brief-disclaimer")
+
+    # Old files render as the new layout does: the block in their Markdown, and none from the
+    # template, so each page shows the disclaimer once and is byte for byte the new layout's page.
+    old_site = tmp_path / "old-site"
+    build_site(mkdocs_yml_for(other, tmp_path), old_site)
+    for e in entries:
+        assert len(disclaimers(old_site, e)) == 1, e.path
+        page = (old_site / e.url / "index.html").read_text(encoding="utf-8")
+        assert page == (site / e.url / "index.html").read_text(encoding="utf-8"), e.path
+
+    # Building their editions rewrites each of them in the new layout, exactly as a fresh build
+    # writes it: no block in the Markdown, and the page is the same.
+    writer = CountingWriter()
+    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    assert report.failures == [] and writer.calls == report.stories == len(entries)
+    assert {w for w in report.written if w.startswith("briefings/")} == {e.path for e in entries}
+    assert tree_digest(other) == tree_digest(docs)
+    new_site = tmp_path / "new-site"
+    build_site(mkdocs_yml_for(other, tmp_path), new_site)
+    for e in entries:
+        assert "brief-disclaimer" not in (other / e.path).read_text(encoding="utf-8")
+        assert len(disclaimers(new_site, e)) == 1, e.path
+        assert (new_site / e.url / "index.html").read_bytes() == (site / e.url / "index.html").read_bytes(), e.path
+
+
+def test_a_hand_edited_briefing_of_the_old_layout_keeps_its_one_disclaimer(built, tmp_path):
+    """Never rewritten, it keeps the block in its Markdown; the template adds no second one."""
+    from generator import render
+    from sitebuild import to_old_disclaimer_layout
+    from test_site import content, dom
+
+    _, docs, site, _, _ = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    entries, _ = render.scan(other)
+    hand = entries[0]
+    text = to_old_disclaimer_layout((other / hand.path).read_text(encoding="utf-8")).replace("edited_by_hand: false", "edited_by_hand: true")
+    (other / hand.path).write_text(text, encoding="utf-8")
+    (other / entries[1].path).write_text(  # a contributor's own block, written differently, counts too
+        (other / entries[1].path).read_text(encoding="utf-8").replace("edited_by_hand: false", "edited_by_hand: true").rstrip("\n")
+        + '\n\n<div class="brief-disclaimer" markdown>\n\nChecked and corrected by the editors.\n\n</div>\n', encoding="utf-8")
+    out = tmp_path / "site"
+    build_site(mkdocs_yml_for(other, tmp_path), out)
+    for e in entries:
+        shown = content(dom(out / e.url / "index.html")).find_all(cls="brief-disclaimer")
+        assert len(shown) == 1, e.path
+    assert (out / hand.url / "index.html").read_bytes() == (site / hand.url / "index.html").read_bytes()
+    mine = content(dom(out / entries[1].url / "index.html")).find("div", "brief-disclaimer")
+    assert mine.clean_text() == "Checked and corrected by the editors."

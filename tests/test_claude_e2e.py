@@ -9,6 +9,7 @@ publish nothing for it and exit 1; a clean run exits 0.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import pytest
 from conftest import REPO
 from fake_anthropic import FakeAnthropic
 from generator.config import load_config
+from sitebuild import build_site_from_docs, check_page, disclaimer_text
 
 NOW = "2026-11-21T23:59:00Z"
 #: An item of the bundled snapshots that leads a story of 2026-11-20 (its title is in that story's request).
@@ -79,9 +81,26 @@ def test_claude_build_publishes_every_story(tmp_path, fake):
         assert set(post["fidelity"]) == {"cited_sentences", "verbatim_quotes"}
         assert post["sources"], post["title"]
         assert re.search(r"^\[\^1\]: \[", post.content, re.M)
-        assert "written by Claude" in post.content
+        assert "brief-disclaimer" not in post.content  # the page template draws it from the front matter
     assert len(fake.message_requests) == stories
     assert fake.injections_seen == 0
+    # On the built page each briefing says who wrote it, with which model, and how faithfully.
+    site = build_site_from_docs(tmp_path / "docs", REPO / "feeds.yaml", tmp_path)
+    model = load_config(REPO / "feeds.yaml").site.model
+    for path in sorted((tmp_path / "docs" / "briefings").rglob("*.md")):
+        post = frontmatter.load(path)
+        page = site / path.relative_to(tmp_path / "docs").with_suffix("").as_posix() / "index.html"
+        problems, _ = check_page(page.read_text(encoding="utf-8"), str(page))
+        assert not problems, problems
+        found = re.findall(r'<div class="brief-disclaimer">\s*<p class="brief-disclaimer-text">(.*?)</p>\s*</div>',
+                           page.read_text(encoding="utf-8"), re.S)
+        assert len(found) == 1, page
+        shown = " ".join(html.unescape(found[0]).split())
+        assert shown == disclaimer_text(post.metadata)
+        assert shown.startswith(f"This briefing was written by Claude ({model}), a language model, from {post['posts']} public posts;")
+        f = post["fidelity"]
+        assert (f" Fidelity: {round(100 * f['cited_sentences'])}% of sentences carry a citation; "
+                f"{round(100 * f['verbatim_quotes'])}% of quotations were found verbatim in their source.") in shown
 
 
 def test_rebuild_with_unchanged_inputs_calls_no_model(tmp_path, fake):

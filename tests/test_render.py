@@ -69,7 +69,11 @@ def test_briefing_file_front_matter_and_footnotes(tmp_path):
         assert set(source) >= {"url", "title", "platform", "published"}
     body = post.content
     assert "[^1]: [" in body and "[^1]" in body.split("[^1]:")[0]
-    assert "without a language model" in body and "may contain inaccuracies" in body
+    # The disclaimer is drawn by the page template from the front matter (tests/test_site.py
+    # checks its wording on the built page); everything it needs is there, none of it in the body.
+    assert "brief-disclaimer" not in body and "language model" not in body and "inaccuracies" not in body
+    assert meta["posts"] == len(TEXTS)
+    assert set(meta["fidelity"]) == {"cited_sentences", "verbatim_quotes"}
     # numbered by first appearance, one footnote per source
     refs = [int(n) for n in __import__("re").findall(r"\[\^(\d+)\](?!:)", body)]
     assert refs == sorted(set(refs), key=refs.index) and refs[0] == 1
@@ -86,7 +90,19 @@ def test_footnotes_number_by_first_appearance_and_share_a_source():
     assert "“second source”[^1]" in body and "again[^1]" in body and "“first”[^2]" in body
     assert body.count("[^1]:") == 1 and body.count("[^2]:") == 1
     assert TEXTS[1].url in body.split("[^1]:")[1].split("\n")[0]
-    assert "written by Claude (m)" in body
+    assert "Claude" not in body and "brief-disclaimer" not in body  # the disclaimer is the template's
+    meta = render.front_matter(b, BEATS[0], config(), 1)
+    assert meta["generator"] == {"writer": "claude", "inputs_hash": "h", "render": render.RENDER_VERSION, "model": "m"}
+    assert meta["posts"] == len(TEXTS) and "fidelity" not in meta  # no figures: the disclaimer shows none
+
+
+def test_the_model_is_kept_on_one_line_as_the_disclaimer_shows_it():
+    b = Briefing(story=story(TEXTS), headline="H", teaser="T", paragraphs=((Span("A", source=0),),),
+                 sources=tuple(TEXTS[:1]), writer="claude", inputs_hash="h", model=" claude-x\n\u202e 2 ")
+    assert render.front_matter(b, BEATS[0], config(), 1)["generator"]["model"] == "claude-x 2"
+    blank = Briefing(story=b.story, headline="H", teaser="T", paragraphs=b.paragraphs, sources=b.sources,
+                     writer="claude", inputs_hash="h", model=" \t")
+    assert "model" not in render.front_matter(blank, BEATS[0], config(), 1)["generator"]
 
 
 def test_hand_edited_flag_is_read_back(tmp_path):
@@ -203,7 +219,7 @@ def old_layout(text: str) -> str:
     end = at + 1
     while end < len(lines) and lines[end].startswith("- "):
         end += 1
-    return "\n".join(lines[:at] + lines[end:]).replace("render: '4'", "render: '3'") + sep + body + OLD_BLOCK
+    return "\n".join(lines[:at] + lines[end:]).replace(f"render: '{render.RENDER_VERSION}'", "render: '3'") + sep + body + OLD_BLOCK
 
 
 def test_old_layout_briefings_get_the_key_and_lose_the_markdown_block(tmp_path):
@@ -218,7 +234,7 @@ def test_old_layout_briefings_get_the_key_and_lose_the_markdown_block(tmp_path):
     writes = render.Writes()
     render.write_indexes(tmp_path, config(), writes)
     for p in paths[:2]:
-        assert (tmp_path / p).read_text(encoding="utf-8") == new[p].replace("render: '4'", "render: '3'")
+        assert (tmp_path / p).read_text(encoding="utf-8") == new[p].replace(f"render: '{render.RENDER_VERSION}'", "render: '3'")
     assert hand.read_text(encoding="utf-8") == hand_text  # edited by hand: never rewritten
     assert paths[2] not in writes.written
     again = render.Writes()

@@ -17,6 +17,7 @@ or new); a build that cannot write docs/ says so clearly and exits non-zero.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
 import re
@@ -317,6 +318,54 @@ def test_every_payload_at_once_builds_a_clean_site(tmp_path):
     paths = render_docs(tmp_path / "docs", briefings)
     site = build_site_from_docs(tmp_path / "docs", CONFIG, tmp_path)
     check_site(site, paths)
+
+
+def test_hostile_front_matter_reaches_the_disclaimer_as_text(tmp_path):
+    """The disclaimer is drawn from front matter, partly from nested mappings (generator, fidelity)
+    that the hooks do not escape: whatever a briefing file holds there shows as text, never as
+    markup, and the page still shows the disclaimer exactly once."""
+    import frontmatter
+
+    payload = '<img src=x onerror=alert(1)> {{ config }} </p></div><script>alert(2)</script> "q" \'s\' &amp;'
+    items = [make_item(1, "A post", "Some text.", "https://example.org/1", "someone")]
+    spans = [Span('They wrote <div class="brief-disclaimer">not a disclaimer</div> and '), Span("some text", source=0, quote=True)]
+    briefings = [make_briefing(n, f"Headline {n}", "A teaser.", items, spans, "m", {}) for n in range(5)]
+    paths = render_docs(tmp_path / "docs", briefings)
+    hostile = [
+        {"generator": {"writer": payload, "model": payload, "render": payload}, "posts": payload,
+         "fidelity": {"cited_sentences": payload, "verbatim_quotes": [payload]}},
+        {"generator": {"writer": "extractive", "model": payload}, "posts": 3, "fidelity": payload},
+        {"generator": payload, "posts": {"n": payload}, "fidelity": {"cited_sentences": float("nan"), "verbatim_quotes": float("inf")}},
+        {"generator": {"writer": "claude", "model": ["<b>x</b>", payload]}, "posts": -1e9, "fidelity": {"cited_sentences": None}},
+        {"generator": {"writer": "claude", "model": 0.5}, "posts": "<i>4</i>"},
+    ]
+    for rel, changes in zip(paths, hostile):
+        post = frontmatter.load(tmp_path / "docs" / rel)
+        meta = {k: v for k, v in post.metadata.items() if k != "fidelity"}
+        (tmp_path / "docs" / rel).write_text(render.compose({**meta, **changes}, post.content), encoding="utf-8")
+    site = build_site_from_docs(tmp_path / "docs", CONFIG, tmp_path)
+    problems = live_markup(site)
+    assert not problems, "\n".join(problems[:20])
+    flat = " ".join(payload.split())
+    for n, rel in enumerate(paths):
+        page = site / rel[: -len(".md")] / "index.html"
+        raw = page.read_text(encoding="utf-8")
+        found = re.findall(r'<div class="brief-disclaimer">\s*<p class="brief-disclaimer-text">(.*?)</p>\s*</div>', raw, re.S)
+        assert len(found) == 1 and raw.count('<div class="brief-disclaimer">') == 1, rel
+        assert "<" not in found[0] and ">" not in found[0], found[0]  # nothing inside it but text
+        assert 'They wrote <div class="brief-disclaimer">not a disclaimer</div> and' in visible(page)
+        shown = " ".join(html.unescape(found[0]).split())
+        assert shown.endswith("It may contain inaccuracies: check the sources before relying on it."), shown
+        if n in (0, 1):
+            assert f"Claude ({flat})" in shown if n == 0 else f"({flat})" not in shown
+    texts = [" ".join(html.unescape(re.search(r'brief-disclaimer-text">(.*?)</p>', (site / r[:-3] / "index.html").read_text(encoding="utf-8"), re.S).group(1)).split()) for r in paths]
+    assert texts[0].startswith(f"This briefing was written by Claude ({flat}), a language model, from 0 public posts;")
+    assert "Fidelity: 0% of sentences carry a citation; 0% of quotations" in texts[0]
+    assert texts[1].startswith("This briefing was assembled extractively from 3 public posts") and "Fidelity" not in texts[1]
+    assert texts[2].startswith("This briefing was written by Claude, a language model, from 0 public posts;")
+    assert "Fidelity: nan% of sentences carry a citation; inf% of quotations" in texts[2]  # shown as text, no crash
+    assert "Fidelity: 0% of sentences carry a citation; 0% of quotations" in texts[3]
+    assert texts[4].startswith("This briefing was written by Claude (0.5), a language model, from 0 public posts;")
 
 
 # --- fast properties: the Markdown the renderer writes, converted as MkDocs converts it ----------

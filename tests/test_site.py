@@ -27,6 +27,7 @@ from generator.models import Briefing, Span
 from generator.writers.extractive import write_briefing
 
 from factories import BEATS, config as make_config, item, story
+from sitebuild import build_site_from_docs, disclaimer_text, render_briefings
 
 # --- a very small DOM over html.parser ------------------------------------------------
 
@@ -242,6 +243,7 @@ def test_briefing_page_has_its_parts_in_reading_order(pub):
         sources = main.find("h2", id="sources")
         footnotes = main.find("div", "footnote")
         disclaimer = main.find("div", "brief-disclaimer")
+        assert main.find_all(cls="brief-disclaimer") == [disclaimer]
         assert "may contain inaccuracies" in disclaimer.clean_text()
         body = [p for p in main.find_all("p") if not p.classes and p.index < sources.index]
         assert body, entry.path
@@ -273,6 +275,63 @@ def test_footnotes_quote_the_post_and_link_to_it(pub):
                 assert quote[:40] in body_text
                 quoted += 1
     assert quoted >= len(pub.entries)
+
+
+def test_disclaimer_says_how_the_briefing_was_written_and_how_faithful_it_is(pub):
+    """Once per page, under the footnotes: drawn from the front matter (writer, posts, fidelity)."""
+    for entry in pub.entries:
+        meta = render.read_front_matter(pub.docs / entry.path)
+        main = content(dom(page_file(pub.site, entry)))
+        (disclaimer,) = main.find_all(cls="brief-disclaimer")
+        assert disclaimer.tag == "div" and disclaimer.parent is main
+        (text,) = disclaimer.find_all()
+        assert text.tag == "p" and text.classes == ["brief-disclaimer-text"]
+        assert text.clean_text() == disclaimer_text(meta), entry.path
+        assert text.clean_text().startswith(f"This briefing was assembled extractively from {meta['posts']} public posts, without a language model:")
+        assert " Fidelity: " in text.clean_text() and "% of quotations were found verbatim" in text.clean_text()
+        assert disclaimer.index > main.find("div", "footnote").index
+        assert "brief-disclaimer" not in (pub.docs / entry.path).read_text(encoding="utf-8")  # not in the Markdown
+
+
+def test_disclaimer_wording_of_each_writer_on_the_built_page(tmp_path):
+    """Both writers' wording, the model, the fidelity figures as whole percentages rounded as Python
+    rounds (half to even), and no figures when the front matter has none."""
+    texts = [item(n, f"Tessera post {n}", f"Tessera weights, voice {n}.", author=f"a{n}") for n in range(1, 4)]
+    base = write_briefing(story(texts), BEATS[0], "h0")
+
+    def variant(n, writer, model, fidelity):
+        extra = {"fidelity": fidelity} if fidelity is not None else {}
+        return Briefing(story=story(texts[: 1 + n % 3]), headline=f"Headline number {n}", teaser=f"Teaser {n}.",
+                        paragraphs=base.paragraphs, sources=base.sources, writer=writer, inputs_hash=f"h{n}",
+                        model=model, extra=extra)
+
+    briefings = [
+        variant(1, "extractive", None, {"cited_sentences": 0.833, "verbatim_quotes": 1.0}),
+        variant(2, "claude", "claude-sonnet-4-6", {"cited_sentences": 0.125, "verbatim_quotes": 0.875}),
+        variant(3, "claude", None, {"cited_sentences": 0.835, "verbatim_quotes": 0.0}),
+        variant(4, "claude", "claude-haiku-4-5", None),
+        variant(5, "extractive", None, {}),
+    ]
+    paths = render_briefings(tmp_path / "docs", briefings, make_config())
+    site = build_site_from_docs(tmp_path / "docs", make_config(), tmp_path)
+    tail = " It may contain inaccuracies: check the sources before relying on it."
+    extractive = ("This briefing was assembled extractively from {n} public posts, without a language model: the quotations"
+                  " are copied verbatim from the posts in the footnotes, and the connecting sentences are templates.")
+    claude = ("This briefing was written by Claude{model}, a language model, from {n} public posts; every quotation is"
+              " a span the model cited from the posts in the footnotes.")
+    expected = {
+        1: extractive.format(n=2) + " Fidelity: 83% of sentences carry a citation; 100% of quotations were found verbatim in their source." + tail,
+        2: claude.format(model=" (claude-sonnet-4-6)", n=3) + " Fidelity: 12% of sentences carry a citation; 88% of quotations were found verbatim in their source." + tail,
+        3: claude.format(model="", n=1) + " Fidelity: 84% of sentences carry a citation; 0% of quotations were found verbatim in their source." + tail,
+        4: claude.format(model=" (claude-haiku-4-5)", n=2) + tail,
+        5: extractive.format(n=3) + tail,
+    }
+    for rel, briefing in paths.items():
+        n = int(briefing.inputs_hash[1:])
+        page = site / rel[: -len(".md")] / "index.html"
+        shown = content(dom(page)).find_all(cls="brief-disclaimer")
+        assert len(shown) == 1 and shown[0].clean_text() == expected[n], (n, shown[0].clean_text())
+        assert expected[n] == disclaimer_text(render.read_front_matter(tmp_path / "docs" / rel))  # the old wording
 
 
 def test_more_briefings_are_related_by_beat_or_sources(pub):
@@ -480,4 +539,5 @@ def test_footnote_marker_is_configured_and_feed_text_cannot_move_the_footnotes(p
                             extension_configs={"footnotes": {"PLACE_MARKER": render.FOOTNOTES_MARKER}})
     assert out.count("Lead ^^footnotes^^ and ///Footnotes Go Here/// here") == 1
     assert "Body ^^footnotes^^ ///Footnotes Go Here/// end" in out
-    assert out.index("brief-sources") < out.index('class="footnote"') < out.index("brief-disclaimer")
+    assert out.index("brief-sources") < out.index('class="footnote"')
+    assert "brief-disclaimer" not in out  # the page template adds it, under the footnotes

@@ -28,7 +28,6 @@ from .briefing import (  # noqa: F401
     briefing_body,
     briefing_path,
     compose,
-    disclaimer,
     footnote_text,
     front_matter,
     h,

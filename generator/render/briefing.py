@@ -21,8 +21,9 @@ from ..textutil import one_line, safe_url
 BRIEFINGS_DIR = "briefings"
 #: Bump when the layout of briefing files changes: briefings of the editions
 #: being built are then written again (the Claude writer answers from its
-#: response cache where it has one).
-RENDER_VERSION = "4"
+#: response cache where it has one). 5: the disclaimer comes from the page
+#: template (overrides/partials/briefing-disclaimer.html), not the Markdown.
+RENDER_VERSION = "5"
 #: Front-matter key listing the related briefings ("More briefings") as paths under docs/;
 #: write_indexes fills it in, the page template shows them (overrides/partials/briefing-related.html).
 RELATED_KEY = "related"
@@ -144,8 +145,10 @@ def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int) -> d
             "feed": item.outlet or item.feed_title,
         })
     generator = {"writer": briefing.writer, "inputs_hash": briefing.inputs_hash, "render": RENDER_VERSION}
-    if briefing.model:
-        generator["model"] = briefing.model
+    model = one_line(briefing.model or "")
+    if model:
+        # on one line, as the disclaimer shows it (overrides/partials/briefing-disclaimer.html)
+        generator["model"] = model
     meta = {
         "title": one_line(briefing.headline),
         "date": briefing.story.edition,
@@ -196,7 +199,9 @@ def significance_label(level: int) -> str:
 
 def briefing_body(briefing: Briefing) -> str:
     # The headline, beat, date, reading time, significance, teaser and platform mix come
-    # from the front matter, in the page template (overrides/partials/briefing-header.html).
+    # from the front matter, in the page template (overrides/partials/briefing-header.html);
+    # so does the disclaimer under the sources (writer, model, posts and fidelity:
+    # overrides/partials/briefing-disclaimer.html).
     numbers = _footnote_numbers(briefing.paragraphs)
     lines: list[str] = []
     for paragraph in briefing.paragraphs:
@@ -206,8 +211,6 @@ def briefing_body(briefing: Briefing) -> str:
         # The footnotes extension puts the footnotes where this marker stands (see
         # FOOTNOTES_MARKER); md_escape escapes "^", so feed text can never contain it.
         lines += ["## Sources { .brief-sources }", "", FOOTNOTES_MARKER, ""]
-    lines.append(disclaimer(briefing))
-    lines.append("")
     cited = briefing.extra.get("cited_text") or {}
     for index, number in sorted(numbers.items(), key=lambda kv: kv[1]):
         item = briefing.sources[index]
@@ -258,33 +261,6 @@ def footnote_text(item: Item, quotes: Sequence[str]) -> str:
     if seen:
         text += " " + " … ".join(f"“{md_escape(q)}”" for q in seen[:3])
     return text
-
-
-def disclaimer(briefing: Briefing) -> str:
-    n = len(briefing.story.items)
-    if briefing.writer == "extractive":
-        how = (
-            f"This briefing was assembled extractively from {n} public posts, without a language model: "
-            "the quotations are copied verbatim from the posts in the footnotes, and the connecting sentences are templates."
-        )
-    else:
-        model = f" ({briefing.model})" if briefing.model else ""
-        how = (
-            f"This briefing was written by Claude{model}, a language model, from {n} public posts; "
-            "every quotation is a span the model cited from the posts in the footnotes."
-        )
-    fidelity = briefing.extra.get("fidelity") or {}
-    fid = ""
-    if fidelity:
-        fid = (
-            f" Fidelity: {round(100 * float(fidelity.get('cited_sentences', 0)))}% of sentences carry a citation; "
-            f"{round(100 * float(fidelity.get('verbatim_quotes', 0)))}% of quotations were found verbatim in their source."
-        )
-    return (
-        '<div class="brief-disclaimer" markdown>\n\n'
-        f"{md_escape(how + fid)} It may contain inaccuracies: check the sources before relying on it.\n"
-        "{ .brief-disclaimer-text }\n\n</div>"
-    )
 
 
 #: How front matter is serialized: compose and related_yaml must agree byte for byte.
