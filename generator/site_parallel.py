@@ -86,6 +86,7 @@ class _Worker:
     number: int
     pid: int
     conn: Connection
+    populated: dict | None = None  # its "populated" report, once received
     done: bool = False
 
 
@@ -138,6 +139,8 @@ class _State:
     claims: _Claims | None = None
     shared: dict[str, int] = field(default_factory=dict)  # src_uri of each shared page → its index
     skipped: set[str] = field(default_factory=set)  # src_uris the main process leaves to workers
+    front_matter: dict[str, bytes] = field(default_factory=dict)  # workers' pages, as they read it
+    worker: bool = False  # True in a worker process
 
 _state = _State()
 
@@ -223,12 +226,29 @@ def on_pre_page(page, **kwargs):
     index = _state.shared.get(page.file.src_uri)
     if index is not None and _state.claims is not None and not _state.claims.take_front(index):
         _state.skipped.add(page.file.src_uri)
+        # The ends have met: the workers are finishing their last pages. Their reports carry
+        # the front matter they read, so it is not read and parsed here a second time.
+        for worker in _state.workers:
+            _populated(worker)
     return page
+
+
+def on_page_read_source(page, **kwargs):
+    if page.file.src_uri in _state.front_matter:
+        return ""  # its front matter comes from the worker that read it (on_page_markdown)
+    return None
 
 
 @event_priority(100)  # before the other hooks see the page: they can tell it is built elsewhere
 def on_page_markdown(markdown, page, **kwargs):
-    if page.file.src_uri in _state.skipped:
+    uri = page.file.src_uri
+    if _state.worker:
+        if uri in _state.shared:  # as read, before other hooks change it (they will, in both processes)
+            _state.front_matter[uri] = pickle.dumps(page.meta, pickle.HIGHEST_PROTOCOL)
+        return markdown
+    if uri in _state.skipped:
+        if uri in _state.front_matter:
+            page.meta = pickle.loads(_state.front_matter.pop(uri))
         page.meta["template"] = SKIP_TEMPLATE
         return ""
     return markdown
@@ -240,8 +260,7 @@ def on_env(env, config, files, **kwargs):
         return env
     env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({SKIP_TEMPLATE: ""}), env.loader])
     for worker in _state.workers:
-        populated = _receive(worker, "populated")
-        for src_uri, (anchors, links) in populated.items():
+        for src_uri, (anchors, links) in _populated(worker).items():
             page = files.get_file_from_path(src_uri).page
             page.present_anchor_ids = anchors
             page.links_to_anchors = {files.get_file_from_path(to): found for to, found in links.items()}
@@ -266,6 +285,14 @@ def on_shutdown(**kwargs):
 
 
 # --- the main process's side --------------------------------------------------------------
+
+
+def _populated(worker: _Worker) -> dict:
+    """The worker's report on the pages it read: {src_uri: (anchors, links to anchors)}."""
+    if worker.populated is None:
+        worker.populated, front_matter = _receive(worker, "populated")
+        _state.front_matter.update(front_matter)
+    return worker.populated
 
 
 def _receive(worker: _Worker, expected: str):
@@ -313,6 +340,7 @@ def _reap(*, kill: bool) -> None:
     _state.workers.clear()
     _state.skipped.clear()
     _state.shared.clear()
+    _state.front_matter.clear()
     if _state.claims is not None:
         _state.claims.close()
         _state.claims = None
@@ -351,8 +379,8 @@ def _work(number: int, shared: list, conn: Connection, config, files, nav) -> No
         logger.addHandler(collect)
     claims = _state.claims
     _state.workers.clear()
-    _state.shared.clear()
     _state.claims = None
+    _state.worker = True
     code = 0
     mine = []
     try:
@@ -368,10 +396,10 @@ def _work(number: int, shared: list, conn: Connection, config, files, nav) -> No
                 Page(None, file, config)
             _populate_page(file.page, config, files)
             mine.append(file)
-        conn.send(("populated", {
+        conn.send(("populated", ({
             f.src_uri: (f.page.present_anchor_ids, {to.src_uri: found for to, found in f.page.links_to_anchors.items()})
             for f in mine
-        }, collect.take()))
+        }, {f.src_uri: _state.front_matter[f.src_uri] for f in mine}), collect.take()))
         env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         for file in reversed(mine):  # in MkDocs' order, as one process would
