@@ -12,19 +12,22 @@ copies of the build:
   stands: same config, files, navigation and plugins.
 - The shared pages (``SHARED_PREFIXES``: briefings, beat and archive pages
   not in the navigation) are claimed one at a time, so a faster process
-  takes more of them: the main process claims them in MkDocs' own order as
-  it reaches them, the workers from the other end, until they meet. The
-  main process keeps every other page (home, about, the pages in the
-  navigation, hand-written pages); a worker converts the pages in the
-  navigation too, without writing them, as their titles appear on every page.
+  takes more of them: the main process claims each as MkDocs reaches it,
+  unless a worker has; the workers take them from the other end
+  (``worker_order``: the long list pages first, so every process gets some
+  of them), until none is left. The main process keeps every other page
+  (home, about, the pages in the navigation, hand-written pages); a worker
+  converts the pages in the navigation too, without writing them, as their
+  titles appear on every page.
 - A worker reads, converts and renders its briefings with MkDocs' own page
   functions and writes their HTML into the same site folder, then reports
   back and exits. It writes nothing else: static files, the sitemap, the
   404 page and the search index are written by the main process alone.
-- The main process still reads every page's front matter (MkDocs needs it
-  for the search entries, titles and related briefings) but skips the
-  pages a worker claimed: their Markdown is replaced by nothing and their
-  template by an empty one, so MkDocs writes no file for them. These pages
+- The main process skips the pages a worker claimed: they get no Markdown
+  to convert and an empty template, so MkDocs writes no file for them. It
+  still needs their front matter (for the search entries), which the
+  worker's report carries, as the worker read it; a page it meets before
+  that report (one a worker took early) is read here as usual. These pages
   are kept out of the full-text search index (generator/site_hooks.py),
   which is why the main process never needs their HTML.
 - Every warning or error a worker logs is logged again by the main process,
@@ -56,6 +59,7 @@ import struct
 import sys
 import threading
 import traceback
+import types
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 
@@ -64,6 +68,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 #: Pages shared out between processes: the briefings and the lists of them (beats, archive),
 #: the pages generator/site_hooks.py keeps out of the full-text search index (tested), so
@@ -74,6 +79,8 @@ SHARED_PREFIXES = ("briefings/", "beats/", "archive/")
 PAGES_PER_JOB = 60
 #: At most this many processes, whatever the CPU count.
 MAX_JOBS = 16
+#: A page more than this many times the median size of the shared pages is a long one (worker_order).
+LONG_PAGE = 4
 #: The template the main process renders for pages a worker builds: empty, so MkDocs writes nothing.
 SKIP_TEMPLATE = "briefings-built-by-worker.html"
 JOBS_ENV = "BRIEFINGS_SITE_JOBS"
@@ -91,45 +98,75 @@ class _Worker:
 
 
 class _Claims:
-    """Who builds which shared page: the main process from the front, workers from the back.
+    """Who builds which shared page: each page is taken by exactly one process.
 
-    Two numbers in memory shared by every process (an anonymous shared mapping,
-    inherited through fork), under one lock: ``front``, the last index the main
-    process took, and ``back``, the next index a worker may take. Each page is
-    taken by exactly one process, and neither side waits for the other.
+    In memory shared by every process (an anonymous shared mapping, inherited
+    through fork), under one lock: one byte per page (taken or not), how many
+    are taken, and the workers' place in their common ``order``. The main
+    process takes a page when MkDocs reaches it, if no worker has; the workers
+    take the next untaken page of ``order``. Neither side waits for the other.
     """
 
-    def __init__(self, count: int):
+    _HEADER = struct.Struct("qq")  # pages taken, the workers' next position in order
+
+    def __init__(self, count: int, order: list[int]):
         self._lock = multiprocessing.Lock()
-        self._memory = mmap.mmap(-1, 16)
-        self._set(-1, count - 1)
+        self._count = count
+        self._order = order
+        self._memory = mmap.mmap(-1, self._HEADER.size + count)
 
-    def _get(self) -> tuple[int, int]:
-        return struct.unpack_from("qq", self._memory)
-
-    def _set(self, front: int, back: int) -> None:
-        struct.pack_into("qq", self._memory, 0, front, back)
-
-    def take_front(self, index: int) -> bool:
+    def take(self, index: int) -> bool:
         """The main process reached shared page ``index``: True if it is its own to build."""
         with self._lock:
-            front, back = self._get()
-            if index > back:
+            flag = self._HEADER.size + index
+            if self._memory[flag]:
                 return False
-            self._set(index, back)
+            self._memory[flag] = 1
+            taken, position = self._HEADER.unpack_from(self._memory)
+            self._HEADER.pack_into(self._memory, 0, taken + 1, position)
             return True
 
-    def take_back(self) -> int | None:
-        """A worker's next page (an index), or None when the two ends have met."""
+    def take_next(self) -> int | None:
+        """A worker's next page (an index), or None when every page is taken."""
         with self._lock:
-            front, back = self._get()
-            if back <= front:
-                return None
-            self._set(front, back - 1)
-            return back
+            taken, position = self._HEADER.unpack_from(self._memory)
+            while position < len(self._order):
+                index = self._order[position]
+                position += 1
+                flag = self._HEADER.size + index
+                if not self._memory[flag]:
+                    self._memory[flag] = 1
+                    self._HEADER.pack_into(self._memory, 0, taken + 1, position)
+                    return index
+            self._HEADER.pack_into(self._memory, 0, taken, position)
+            return None
+
+    def all_taken(self) -> bool:
+        with self._lock:
+            return self._HEADER.unpack_from(self._memory)[0] >= self._count
 
     def close(self) -> None:
         self._memory.close()
+
+
+def worker_order(sizes: list[int]) -> list[int]:
+    """The order in which workers take shared pages (indices into MkDocs' order of them).
+
+    From the back, so that the main process, which goes from the front, meets
+    them somewhere in the middle; but the long pages (more than ``LONG_PAGE``
+    times the median: beat and archive lists, each as long as dozens of
+    briefings) come first, also from the back. Each process then converts a
+    share of the long pages and is left with a like number of pages to put
+    through the template, which costs about the same for any page: without
+    this, the process that met the long pages would render far fewer pages
+    than the others and wait for them at the end.
+    """
+    if not sizes:
+        return []
+    median = sorted(sizes)[len(sizes) // 2]
+    long = [i for i, size in enumerate(sizes) if size > LONG_PAGE * max(median, 1)]
+    is_long = set(long)
+    return long[::-1] + [i for i in range(len(sizes) - 1, -1, -1) if i not in is_long]
 
 
 @dataclass
@@ -205,7 +242,7 @@ def on_nav(nav, config, files, **kwargs):
     if jobs == 1:
         return nav
     _state.shared = {f.src_uri: n for n, f in enumerate(shared)}
-    _state.claims = _Claims(len(shared))
+    _state.claims = _Claims(len(shared), worker_order([_size(f) for f in shared]))
     sys.stdout.flush()
     sys.stderr.flush()
     for number in range(1, jobs):
@@ -224,12 +261,13 @@ def on_nav(nav, config, files, **kwargs):
 
 def on_pre_page(page, **kwargs):
     index = _state.shared.get(page.file.src_uri)
-    if index is not None and _state.claims is not None and not _state.claims.take_front(index):
+    if index is not None and _state.claims is not None and not _state.claims.take(index):
         _state.skipped.add(page.file.src_uri)
-        # The ends have met: the workers are finishing their last pages. Their reports carry
-        # the front matter they read, so it is not read and parsed here a second time.
-        for worker in _state.workers:
-            _populated(worker)
+        if _state.claims.all_taken():
+            # The workers are finishing their last pages. Their reports carry the front
+            # matter they read, so it is not read and parsed here a second time.
+            for worker in _state.workers:
+                _populated(worker)
     return page
 
 
@@ -250,6 +288,7 @@ def on_page_markdown(markdown, page, **kwargs):
         if uri in _state.front_matter:
             page.meta = pickle.loads(_state.front_matter.pop(uri))
         page.meta["template"] = SKIP_TEMPLATE
+        page.render = types.MethodType(_render_stub, page)  # no Markdown to convert
         return ""
     return markdown
 
@@ -285,6 +324,22 @@ def on_shutdown(**kwargs):
 
 
 # --- the main process's side --------------------------------------------------------------
+
+
+def _size(file) -> int:
+    try:
+        return os.path.getsize(file.abs_src_path)
+    except (TypeError, OSError):  # a page made by a plugin, with no file of its own
+        return 0
+
+
+def _render_stub(page, config, files) -> None:
+    """Page.render for a page a worker builds: what rendering its empty Markdown would give."""
+    page.content = ""
+    page.toc = get_toc([])
+    page._title_from_render = None
+    page.present_anchor_ids = set()
+    page.links_to_anchors = {}
 
 
 def _populated(worker: _Worker) -> dict:
@@ -390,7 +445,7 @@ def _work(number: int, shared: list, conn: Connection, config, files, nav) -> No
             if page.content is None:
                 _populate_page(page, config, files)
         collect.take()  # the main process reports those pages' own warnings
-        while (index := claims.take_back()) is not None:
+        while (index := claims.take_next()) is not None:
             file = shared[index]
             if file.page is None:
                 Page(None, file, config)
@@ -402,7 +457,8 @@ def _work(number: int, shared: list, conn: Connection, config, files, nav) -> No
         }, {f.src_uri: _state.front_matter[f.src_uri] for f in mine}), collect.take()))
         env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
-        for file in reversed(mine):  # in MkDocs' order, as one process would
+        mine.sort(key=lambda f: _state.shared[f.src_uri])
+        for file in mine:  # in MkDocs' order, as one process would
             _build_page(file.page, config, doc_files, nav, env)
         conn.send(("done", None, collect.take()))
     except BaseException as exc:  # noqa: BLE001 - reported to the main process, which fails the build

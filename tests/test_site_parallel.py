@@ -52,6 +52,51 @@ def test_site_built_in_several_processes_is_byte_identical(built_site, docs, tmp
     assert b'class="footnote"' in split_files[page]
 
 
+def test_long_list_pages_shared_out_keep_the_site_byte_identical(built_site, docs, tmp_path):
+    """Long pages are taken by workers first, wherever they are: the main process then meets pages
+    taken before their worker reported back (it reads their front matter itself)."""
+    from generator.site_parallel import LONG_PAGE
+
+    shared = [p for folder in ("briefings", "beats", "archive") for p in (docs / folder).rglob("*.md")]
+    long_enough = 3 * LONG_PAGE * sorted(p.stat().st_size for p in shared)[len(shared) // 2]
+    month = docs / "archive" / "2026-11.md"
+    head, _, entries = month.read_text(encoding="utf-8").partition("\n## ")
+    month.write_text(head + "".join(f"\n## {entries}" for _ in range(long_enough // len(entries) + 1)), encoding="utf-8")
+    # The last page of the beats: a worker takes it before the main process gets there.
+    parts = "".join(f"## Part {n}\n\nA paragraph with *emphasis*, a [link](../about.md) and more words.\n\n" for n in range(long_enough // 60))
+    (docs / "beats" / "zz-long-list.md").write_text(f"---\ntitle: A long list\n---\n\n# A long list\n\n{parts}", encoding="utf-8")
+    one = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "one", jobs=1)
+    split = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "split", jobs=2)
+    assert _files(split) == _files(one)
+    assert b"A long list" in (split / "beats" / "zz-long-list" / "index.html").read_bytes()
+
+
+def test_every_shared_page_is_claimed_once_long_pages_first_from_the_back():
+    from generator.site_parallel import LONG_PAGE, _Claims, worker_order
+
+    sizes = [100, 100, 100 * LONG_PAGE + 1, 100, 100, 100 * LONG_PAGE + 50, 100, 100]
+    order = worker_order(sizes)
+    assert order == [5, 2, 7, 6, 4, 3, 1, 0]
+    claims = _Claims(len(sizes), order)
+    try:
+        assert claims.take(0) is True          # the main process reaches page 0 first
+        assert claims.take_next() == 5         # a worker takes the long pages, last first
+        assert claims.take(1) is True
+        assert claims.take_next() == 2
+        assert claims.take(2) is False         # taken: the main process skips it
+        assert claims.take_next() == 7
+        assert not claims.all_taken()
+        assert [claims.take(3), claims.take(4)] == [True, True]
+        assert claims.take_next() == 6
+        assert claims.take_next() is None      # 4, 3, 1, 0 are the main process's already
+        assert claims.all_taken()
+        assert claims.take(5) is False and claims.take(6) is False and claims.take(7) is False
+    finally:
+        claims.close()
+    assert worker_order([]) == []
+    assert worker_order([5, 5, 5]) == [2, 1, 0]
+
+
 def test_nav_titles_taken_from_page_content_are_the_same_in_every_process(built_site, docs, tmp_path):
     """A nav without titles: each page's title comes from its own heading, which workers must know too."""
     import yaml
