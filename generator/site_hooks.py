@@ -21,16 +21,28 @@
   (overrides/partials/briefing-related.html) each one's URL, front matter
   and beat page. A path that is not a page of the site is a warning, so a
   strict build fails instead of publishing a broken link.
+- Material's chrome around a page's content (the tabs, the navigation, the
+  footer and the config script) is rendered once and reused for the pages
+  outside the navigation that see the site from the same place
+  (``briefings_chrome``): on such a page no tab or entry is active and there
+  is no previous or next link, so the chrome depends only on where the page
+  sits. That is a third of a briefing's template time. The output is the
+  same byte for byte (tested against ``extra.briefings_reuse_chrome: false``,
+  which renders it for every page).
 """
 
 from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority, get_plugin_logger
+from mkdocs.utils import get_relative_url
 from mkdocs.utils import meta as mkdocs_meta
 
 from generator.atomic import write_atomic
@@ -60,6 +72,23 @@ _related: dict[str, tuple] = {}
 _unread_meta: dict[str, dict] = {}
 
 
+#: Turns the reuse of Material's chrome off (mkdocs.yml ``extra:``): for a theme change to rule out.
+REUSE_CHROME_KEY = "briefings_reuse_chrome"
+#: The theme's own templates, under this prefix, for overrides that wrap them (overrides/partials/nav.html).
+THEME_PREFIX = "theme"
+
+
+@dataclass
+class _Chrome:
+    reuse: bool = True
+    nav_pages: set[str] = field(default_factory=set)  # src_uris of the pages in the navigation
+    nav_urls: tuple[str, ...] = ()  # every URL the navigation links to, and the assets folder
+    rendered: dict[tuple, Markup] = field(default_factory=dict)
+
+
+_chrome = _Chrome()
+
+
 def on_startup(command, dirty, **kwargs):
     global _dirty
     _dirty = dirty
@@ -76,12 +105,55 @@ def on_config(config, **kwargs):
         settings = load_config(path)
     except ConfigErrors as exc:
         raise PluginError(f"{path} is not valid:\n{exc}") from exc
+    reuse = config.extra.get(REUSE_CHROME_KEY, True)
+    if not isinstance(reuse, bool):
+        raise PluginError(f"extra.{REUSE_CHROME_KEY} in mkdocs.yml must be true or false, not {reuse!r}")
+    _chrome.reuse = reuse
     config.extra["platform_labels"] = dict(PLATFORMS)
     config.extra["significance_labels"] = dict(SIGNIFICANCE_LABELS)
     config.site_name = settings.site.title
     config.site_description = settings.site.description
     config.site_url = settings.site.url
     return config
+
+
+def on_nav(nav, config, files, **kwargs):
+    _chrome.rendered.clear()
+    _chrome.nav_pages = {page.file.src_uri for page in nav.pages}
+    urls = ["assets/"]
+    items = list(nav.items)
+    while items:
+        item = items.pop()
+        if getattr(item, "url", None) is not None:
+            urls.append(item.url)
+        items.extend(getattr(item, "children", None) or ())
+    _chrome.nav_urls = tuple(sorted(set(urls)))
+    return nav
+
+
+def on_env(env, config, files, **kwargs):
+    theme_dirs = [d for d in config.theme.dirs if d != config.theme.custom_dir]
+    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(theme_dirs)})])
+    env.globals["briefings_chrome"] = briefings_chrome
+    return env
+
+
+@jinja2.pass_context
+def briefings_chrome(context, name: str, render) -> Markup:
+    """A piece of the theme's chrome (``render()`` makes it), reused where it cannot differ.
+
+    Reused on pages outside the navigation only, keyed by everything a link in it
+    can depend on: the page's way to the site root and to each page the
+    navigation links to (URLs in the chrome are made relative to the page).
+    """
+    page = context.get("page")
+    if not _chrome.reuse or page is None or page.file is None or page.file.src_uri in _chrome.nav_pages:
+        return Markup(render())
+    key = (name, context.get("base_url"), tuple(get_relative_url(url, page.url) for url in _chrome.nav_urls))
+    html_ = _chrome.rendered.get(key)
+    if html_ is None:
+        html_ = _chrome.rendered[key] = Markup(render())
+    return html_
 
 
 def _escape(value):

@@ -1,0 +1,73 @@
+"""Material's chrome (tabs, navigation, footer, config script) reused between pages.
+
+generator/site_hooks.py renders it once for the pages outside the navigation
+that sit at the same place. Real strict MkDocs builds of the site made from
+the bundled snapshots: reusing it must change nothing a reader gets.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+from sitebuild import copy_assets, write_mkdocs_yml
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _build(docs: Path, root: Path, **extra) -> Path:
+    from generator.site import build_site
+
+    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    data.setdefault("extra", {}).update(extra)
+    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
+    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
+    root.mkdir(parents=True)
+    source = root / "source.yml"
+    source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", root, mkdocs_yml=source)
+    build_site(yml, root / "site", jobs=1)
+    return root / "site"
+
+
+@pytest.fixture
+def docs(built_site, tmp_path) -> Path:
+    copy = tmp_path / "docs"
+    shutil.copytree(built_site.docs, copy)
+    copy_assets(copy)
+    return copy
+
+
+def _tab_links(page: bytes) -> dict[str, str]:
+    """Tab label → href, from the tabs bar of a built page."""
+    tabs = re.search(rb'<nav class="md-tabs".*?</nav>', page, re.S).group(0).decode()
+    return {label.strip(): href for href, label in re.findall(r'<a href="([^"]*)"[^>]*>\s*([^<]+?)\s*</a>', tabs)}
+
+
+def test_reused_chrome_is_byte_identical_to_chrome_rendered_for_every_page(docs, tmp_path):
+    reused = _files(_build(docs, tmp_path / "reused"))
+    rendered = _files(_build(docs, tmp_path / "rendered", briefings_reuse_chrome=False))
+    assert sorted(reused) == sorted(rendered)
+    assert [name for name in reused if reused[name] != rendered[name]] == []
+    # Pages at the same depth in different folders link the same tab differently: each has its own.
+    beat = next(name for name in reused if name.startswith("beats/") and name.count("/") == 2)
+    month = next(name for name in reused if name.startswith("archive/") and name.count("/") == 2)
+    assert _tab_links(reused[beat])["Beats"] == "../"
+    assert _tab_links(reused[month])["Beats"] == "../../beats/"
+    briefing = next(name for name in reused if name.startswith("briefings/") and name.endswith("index.html"))
+    depth = briefing.count("/")
+    assert _tab_links(reused[briefing])["Archive"] == "../" * depth + "archive/"
+    assert b'data-md-component="navigation"' in reused[briefing] or b'md-nav--primary' in reused[briefing]
+
+
+def test_bad_reuse_setting_is_a_clear_error(docs, tmp_path, caplog):
+    with pytest.raises(Exception):
+        _build(docs, tmp_path / "bad", briefings_reuse_chrome="sometimes")
+    assert "extra.briefings_reuse_chrome in mkdocs.yml must be true or false, not 'sometimes'" in caplog.text
