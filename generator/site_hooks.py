@@ -22,13 +22,14 @@
   and beat page. A path that is not a page of the site is a warning, so a
   strict build fails instead of publishing a broken link.
 - Material's chrome around a page's content (the tabs, the navigation, the
-  footer and the config script) is rendered once and reused for the pages
-  outside the navigation that see the site from the same place
-  (``briefings_chrome``): on such a page no tab or entry is active and there
-  is no previous or next link, so the chrome depends only on where the page
-  sits. That is a third of a briefing's template time. The output is the
-  same byte for byte (tested against ``extra.briefings_reuse_chrome: false``,
-  which renders it for every page).
+  footer, the config script, the search box and the colour-scheme toggle;
+  see overrides/main.html and overrides/partials/) is rendered once and
+  reused for the pages outside the navigation that see the site from the
+  same place (``briefings_chrome``): on such a page no tab or entry is
+  active and there is no previous or next link, so the chrome depends only
+  on where the page sits. That is 40% of a briefing's template time. The
+  output is the same byte for byte (tested against
+  ``extra.briefings_reuse_chrome: false``, which renders it for every page).
 """
 
 from __future__ import annotations
