@@ -121,7 +121,7 @@ def on_config(config, **kwargs):
 def on_nav(nav, config, files, **kwargs):
     _chrome.rendered.clear()
     _chrome.nav_pages = {page.file.src_uri for page in nav.pages}
-    urls = ["assets/"]
+    urls = ["assets/"] + ([nav.homepage.url] if nav.homepage is not None else [])
     items = list(nav.items)
     while items:
         item = items.pop()
