@@ -118,10 +118,14 @@ def on_config(config, **kwargs):
     return config
 
 
+@event_priority(-90)  # the navigation as other plugins left it (generator/site_parallel.py forks at -100)
 def on_nav(nav, config, files, **kwargs):
     _chrome.rendered.clear()
     _chrome.nav_pages = {page.file.src_uri for page in nav.pages}
+    # Everything the chrome links to that is not a page in the navigation: the assets, the
+    # home page, and the logo and home link a site may set.
     urls = ["assets/"] + ([nav.homepage.url] if nav.homepage is not None else [])
+    urls += [value for value in (config.extra.get("homepage"), config.theme.get("logo")) if isinstance(value, str)]
     items = list(nav.items)
     while items:
         item = items.pop()
@@ -148,7 +152,8 @@ def briefings_chrome(context, name: str, render) -> Markup:
     navigation links to (URLs in the chrome are made relative to the page).
     """
     page = context.get("page")
-    if not _chrome.reuse or page is None or page.file is None or page.file.src_uri in _chrome.nav_pages:
+    if (not _chrome.reuse or page is None or page.file is None or page.file.src_uri in _chrome.nav_pages
+            or page.previous_page is not None or page.next_page is not None):
         return Markup(render())
     key = (name, context.get("base_url"), tuple(get_relative_url(url, page.url) for url in _chrome.nav_urls))
     html_ = _chrome.rendered.get(key)

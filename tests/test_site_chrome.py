@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mkdocs.utils import get_relative_url
 
 from conftest import REPO
 from sitebuild import copy_assets, write_mkdocs_yml
@@ -22,11 +23,12 @@ def _files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-def _build(docs: Path, root: Path, **extra) -> Path:
+def _build(docs: Path, root: Path, theme: dict | None = None, **extra) -> Path:
     from generator.site import build_site
 
     data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     data.setdefault("extra", {}).update(extra)
+    data["theme"].update(theme or {})
     data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
     data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
     root.mkdir(parents=True)
@@ -71,3 +73,26 @@ def test_bad_reuse_setting_is_a_clear_error(docs, tmp_path, caplog):
     with pytest.raises(Exception):
         _build(docs, tmp_path / "bad", briefings_reuse_chrome="sometimes")
     assert "extra.briefings_reuse_chrome in mkdocs.yml must be true or false, not 'sometimes'" in caplog.text
+
+
+def test_home_link_and_logo_set_in_mkdocs_yml_are_right_on_every_page(docs, tmp_path):
+    """Links the chrome makes to what is not in the navigation: a logo, and a home link to one
+    briefing. Briefings of that day and of another sit at the same depth, with the same links to
+    every navigation page, yet link home differently: each must get its own."""
+    (docs / "img").mkdir()
+    (docs / "img" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    briefings = sorted(p.relative_to(docs).with_suffix("").as_posix() for p in (docs / "briefings").rglob("*.md"))
+    home = briefings[-1]  # briefings/YYYY/MM/DD/slug
+    day = home.rsplit("/", 1)[0]
+    same_day = next(b for b in briefings if b.startswith(day + "/") and b != home)
+    other_day = next(b for b in briefings if not b.startswith(day + "/") and b.count("/") == home.count("/"))
+    settings = {"theme": {"logo": "img/logo.svg"}, "homepage": home + "/"}
+    reused = _files(_build(docs, tmp_path / "reused", **settings))
+    rendered = _files(_build(docs, tmp_path / "rendered", briefings_reuse_chrome=False, **settings))
+    assert [name for name in reused if reused[name] != rendered.get(name)] == []
+    slug = home.rsplit("/", 1)[1]
+    assert f'href="../{slug}/" title='.encode() in reused[same_day + "/index.html"]
+    assert b'src="../../../../../img/logo.svg"' in reused[same_day + "/index.html"]
+    expected = get_relative_url(home + "/", other_day + "/")
+    assert expected != f"../{slug}/"
+    assert f'href="{expected}" title='.encode() in reused[other_day + "/index.html"]
