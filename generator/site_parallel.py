@@ -37,8 +37,9 @@ copies of the build:
 
 The output is the same byte for byte as a one-process build (tested). It
 runs only where it is safe and worth it: a ``fork`` start is needed (Linux
-by default), no other thread may be running (``mkdocs serve`` has a
-server thread: it builds in one process), not for ``--dirty`` builds, and
+by default), no other thread may be running, not under ``mkdocs serve``
+(its rebuilds run beside a server thread, and its pages may include
+drafts), not for ``--dirty`` builds, and
 only when there are at least ``PAGES_PER_JOB`` shared pages per process.
 
 How many processes: ``extra.site_jobs`` in mkdocs.yml (``python -m
@@ -84,6 +85,8 @@ LONG_PAGE = 4
 #: The template the main process renders for pages a worker builds: empty, so MkDocs writes nothing.
 SKIP_TEMPLATE = "briefings-built-by-worker.html"
 JOBS_ENV = "BRIEFINGS_SITE_JOBS"
+#: Seconds a process waits for the page claims (held for microseconds at a time) before giving up.
+LOCK_TIMEOUT = 60
 
 log = logging.getLogger("mkdocs.plugins.briefings.parallel")
 
@@ -95,6 +98,17 @@ class _Worker:
     conn: Connection
     populated: dict | None = None  # its "populated" report, once received
     done: bool = False
+
+
+class _Release:
+    def __init__(self, lock):
+        self._lock = lock
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._lock.release()
 
 
 class _Claims:
@@ -115,9 +129,16 @@ class _Claims:
         self._order = order
         self._memory = mmap.mmap(-1, self._HEADER.size + count)
 
+    def _locked(self):
+        """The lock, or an error if it stays taken: a process was killed while holding it."""
+        if not self._lock.acquire(timeout=LOCK_TIMEOUT):
+            raise PluginError(f"A process building briefings held the page claims for over {LOCK_TIMEOUT} s "
+                              "and is probably gone; build again, or with --jobs 1.")
+        return _Release(self._lock)
+
     def take(self, index: int) -> bool:
         """The main process reached shared page ``index``: True if it is its own to build."""
-        with self._lock:
+        with self._locked():
             flag = self._HEADER.size + index
             if self._memory[flag]:
                 return False
@@ -128,7 +149,7 @@ class _Claims:
 
     def take_next(self) -> int | None:
         """A worker's next page (an index), or None when every page is taken."""
-        with self._lock:
+        with self._locked():
             taken, position = self._HEADER.unpack_from(self._memory)
             while position < len(self._order):
                 index = self._order[position]
@@ -142,7 +163,7 @@ class _Claims:
             return None
 
     def all_taken(self) -> bool:
-        with self._lock:
+        with self._locked():
             return self._HEADER.unpack_from(self._memory)[0] >= self._count
 
     def close(self) -> None:
@@ -172,6 +193,8 @@ def worker_order(sizes: list[int]) -> list[int]:
 @dataclass
 class _State:
     dirty: bool = False
+    serving: bool = False  # mkdocs serve
+    failure: PluginError | None = None  # a worker's, met while MkDocs was reading a page
     workers: list[_Worker] = field(default_factory=list)
     claims: _Claims | None = None
     shared: dict[str, int] = field(default_factory=dict)  # src_uri of each shared page → its index
@@ -212,7 +235,7 @@ def _usable_cpus() -> int:
 def plan_jobs(config, shared_pages: int) -> int:
     """How many processes build this site (1: MkDocs alone, as usual)."""
     asked = requested_jobs(config)
-    if asked == 1 or _state.dirty or not hasattr(os, "fork") or threading.active_count() > 1:
+    if asked == 1 or _state.dirty or _state.serving or not hasattr(os, "fork") or threading.active_count() > 1:
         return 1
     if asked is None:
         if not sys.platform.startswith("linux"):
@@ -226,6 +249,7 @@ def plan_jobs(config, shared_pages: int) -> int:
 
 def on_startup(command, dirty, **kwargs):
     _state.dirty = dirty
+    _state.serving = command == "serve"
 
 
 def on_config(config, **kwargs):
@@ -263,11 +287,14 @@ def on_pre_page(page, **kwargs):
     index = _state.shared.get(page.file.src_uri)
     if index is not None and _state.claims is not None and not _state.claims.take(index):
         _state.skipped.add(page.file.src_uri)
-        if _state.claims.all_taken():
+        if _state.claims.all_taken() and _state.failure is None:
             # The workers are finishing their last pages. Their reports carry the front
             # matter they read, so it is not read and parsed here a second time.
-            for worker in _state.workers:
-                _populated(worker)
+            try:
+                for worker in _state.workers:
+                    _populated(worker)
+            except PluginError as failure:  # not this page's: raised once every page is read
+                _state.failure = failure
     return page
 
 
@@ -295,6 +322,8 @@ def on_page_markdown(markdown, page, **kwargs):
 
 @event_priority(-100)
 def on_env(env, config, files, **kwargs):
+    if _state.failure is not None:
+        raise _state.failure
     if not _state.workers:
         return env
     env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({SKIP_TEMPLATE: ""}), env.loader])
@@ -302,7 +331,8 @@ def on_env(env, config, files, **kwargs):
         for src_uri, (anchors, links) in _populated(worker).items():
             page = files.get_file_from_path(src_uri).page
             page.present_anchor_ids = anchors
-            page.links_to_anchors = {files.get_file_from_path(to): found for to, found in links.items()}
+            # None, as MkDocs leaves it in a verbose (DEBUG) build, which checks no anchors
+            page.links_to_anchors = None if links is None else {files.get_file_from_path(to): found for to, found in links.items()}
     return env
 
 
@@ -396,6 +426,7 @@ def _reap(*, kill: bool) -> None:
     _state.skipped.clear()
     _state.shared.clear()
     _state.front_matter.clear()
+    _state.failure = None
     if _state.claims is not None:
         _state.claims.close()
         _state.claims = None
@@ -410,11 +441,11 @@ class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
         self.records: list[tuple[str, int, str]] = []
-        self._seen: set[int] = set()
+        self._last = None  # the handler sits on two loggers: a record reaches it twice, one after the other
 
     def emit(self, record):
-        if id(record) not in self._seen:
-            self._seen.add(id(record))
+        if record is not self._last:
+            self._last = record
             self.records.append((record.name, record.levelno, record.getMessage()))
 
     def take(self) -> list[tuple[str, int, str]]:
@@ -452,7 +483,8 @@ def _work(number: int, shared: list, conn: Connection, config, files, nav) -> No
             _populate_page(file.page, config, files)
             mine.append(file)
         conn.send(("populated", ({
-            f.src_uri: (f.page.present_anchor_ids, {to.src_uri: found for to, found in f.page.links_to_anchors.items()})
+            f.src_uri: (f.page.present_anchor_ids, None if f.page.links_to_anchors is None else
+                        {to.src_uri: found for to, found in f.page.links_to_anchors.items()})
             for f in mine
         }, {f.src_uri: _state.front_matter[f.src_uri] for f in mine}), collect.take()))
         env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)

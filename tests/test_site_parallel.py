@@ -8,6 +8,7 @@ the same message, keeping the previous site.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -189,6 +190,64 @@ def test_a_page_that_crashes_in_a_worker_fails_the_build_with_its_name(docs, tmp
     assert _files(site) == before
 
 
+def test_every_warning_of_a_worker_is_reported_once(docs, tmp_path, caplog):
+    """A hundred and fifty pages, each with its own broken link: each warning is logged once."""
+    extra = docs / "briefings" / "zz"
+    extra.mkdir()
+    for n in range(150):
+        (extra / f"t{n:03}.md").write_text(f"---\ntitle: Test {n}\n---\n\n# Test {n}\n\nSee [this](missing-{n}.md).\n",
+                                            encoding="utf-8")
+    with pytest.raises(Exception):
+        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    missing = [m for m in said if "missing-" in m]
+    assert sorted(missing) == sorted(set(missing))
+    assert {m.split("missing-")[1].split(".md")[0] for m in missing} == {str(n) for n in range(150)}
+
+
+def test_a_verbose_build_in_several_processes_is_byte_identical(built_site, docs, tmp_path):
+    """At DEBUG, MkDocs keeps no record of links to anchors: the workers must cope."""
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        one = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "one", jobs=1)
+        split = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "split", jobs=2)
+    finally:
+        logger.setLevel(level)
+    assert _files(split) == _files(one)
+
+
+def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_site(docs, tmp_path, caplog):
+    """A plugin that fails on a worker's page while MkDocs is still reading pages."""
+    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
+    before = _files(site)
+    hook = tmp_path / "fails_in_workers.py"
+    hook.write_text(
+        "import os\nfrom mkdocs.exceptions import PluginError\nMAIN = os.getpid()\n"
+        "def on_page_markdown(markdown, page, **kwargs):\n"
+        "    if os.getpid() != MAIN and page.file.src_uri.startswith('briefings/'):\n"
+        "        raise PluginError(f'no worker may read {page.file.src_uri}')\n"
+        "    return markdown\n", encoding="utf-8")
+    from sitebuild import copy_assets, write_mkdocs_yml
+    from generator.site import build_site
+    import yaml
+
+    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
+    data["hooks"] = [str(REPO / h) for h in data["hooks"]] + [str(hook)]
+    source = tmp_path / "source.yml"
+    source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    copy_assets(docs)
+    yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", tmp_path / "build", mkdocs_yml=source)
+    with pytest.raises(Exception):
+        build_site(yml, site, jobs=2)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "Building briefings in process 2 failed" in said
+    assert "no worker may read briefings/" in said
+    assert _files(site) == before
+
+
 @pytest.mark.parametrize("value", ["0", "-2", "many"])
 def test_bad_jobs_setting_is_a_clear_error(docs, tmp_path, monkeypatch, caplog, value):
     monkeypatch.setenv("BRIEFINGS_SITE_JOBS", value)
@@ -215,3 +274,38 @@ def test_cli_jobs_flag(docs, tmp_path):
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2
     assert "--jobs" in bad.stderr and "1 or more" in bad.stderr
+
+
+def test_mkdocs_serve_builds_in_one_process():
+    from types import SimpleNamespace
+
+    from generator import site_parallel
+
+    config = SimpleNamespace(extra={"site_jobs": 4})
+    try:
+        site_parallel.on_startup(command="serve", dirty=False)
+        assert site_parallel.plan_jobs(config, 1000) == 1
+        site_parallel.on_startup(command="build", dirty=False)
+        assert site_parallel.plan_jobs(config, 1000) in (1, 4)  # 1 only if a thread runs beside the tests
+        assert site_parallel.plan_jobs(SimpleNamespace(extra={"site_jobs": 1}), 1000) == 1
+    finally:
+        site_parallel.on_startup(command="build", dirty=False)
+
+
+def test_claims_held_by_a_vanished_process_are_a_clear_error(monkeypatch):
+    from mkdocs.exceptions import PluginError
+
+    from generator import site_parallel
+
+    monkeypatch.setattr(site_parallel, "LOCK_TIMEOUT", 0.2)
+    claims = site_parallel._Claims(3, [2, 1, 0])
+    try:
+        claims._lock.acquire()  # as a worker killed while holding it would leave it
+        with pytest.raises(PluginError, match="held the page claims"):
+            claims.take(0)
+        with pytest.raises(PluginError, match="build again, or with --jobs 1"):
+            claims.take_next()
+        claims._lock.release()
+        assert claims.take(0) is True
+    finally:
+        claims.close()
