@@ -85,6 +85,7 @@ class _Chrome:
     nav_pages: set[str] = field(default_factory=set)  # src_uris of the pages in the navigation
     nav_urls: tuple[str, ...] = ()  # every URL the navigation links to, and the assets folder
     rendered: dict[tuple, Markup] = field(default_factory=dict)
+    places: dict[str, tuple] = field(default_factory=dict)  # page URL → its links to nav_urls
 
 
 _chrome = _Chrome()
@@ -121,6 +122,7 @@ def on_config(config, **kwargs):
 @event_priority(-90)  # the navigation as other plugins left it (generator/site_parallel.py forks at -100)
 def on_nav(nav, config, files, **kwargs):
     _chrome.rendered.clear()
+    _chrome.places.clear()
     _chrome.nav_pages = {page.file.src_uri for page in nav.pages}
     # Everything the chrome links to that is not a page in the navigation: the assets, the
     # home page, and the logo and home link a site may set.
@@ -155,7 +157,10 @@ def briefings_chrome(context, name: str, render) -> Markup:
     if (not _chrome.reuse or page is None or page.file is None or page.file.src_uri in _chrome.nav_pages
             or page.previous_page is not None or page.next_page is not None):
         return Markup(render())
-    key = (name, context.get("base_url"), tuple(get_relative_url(url, page.url) for url in _chrome.nav_urls))
+    place = _chrome.places.get(page.url)
+    if place is None:  # once per page, not once per piece
+        place = _chrome.places[page.url] = tuple(get_relative_url(url, page.url) for url in _chrome.nav_urls)
+    key = (name, context.get("base_url"), place)
     html_ = _chrome.rendered.get(key)
     if html_ is None:
         html_ = _chrome.rendered[key] = Markup(render())
