@@ -219,14 +219,15 @@ def test_a_verbose_build_in_several_processes_is_byte_identical(built_site, docs
 
 
 def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_site(docs, tmp_path, caplog):
-    """A plugin that fails on a worker's page while MkDocs is still reading pages."""
+    """A plugin that fails in a worker while MkDocs is still reading pages (a worker reads the
+    navigation's pages first, whatever it claims after, so this fails every time)."""
     site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
     before = _files(site)
     hook = tmp_path / "fails_in_workers.py"
     hook.write_text(
         "import os\nfrom mkdocs.exceptions import PluginError\nMAIN = os.getpid()\n"
         "def on_page_markdown(markdown, page, **kwargs):\n"
-        "    if os.getpid() != MAIN and page.file.src_uri.startswith('briefings/'):\n"
+        "    if os.getpid() != MAIN:\n"
         "        raise PluginError(f'no worker may read {page.file.src_uri}')\n"
         "    return markdown\n", encoding="utf-8")
     from sitebuild import copy_assets, write_mkdocs_yml
@@ -244,7 +245,7 @@ def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_sit
         build_site(yml, site, jobs=2)
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "Building briefings in process 2 failed" in said
-    assert "no worker may read briefings/" in said
+    assert "no worker may read " in said
     assert _files(site) == before
 
 
