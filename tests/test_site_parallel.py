@@ -4,11 +4,14 @@ Real strict MkDocs builds of the site made from the bundled snapshots: split
 between processes, the site must be the same byte for byte as a one-process
 build, and a problem on a page another process built must fail the build with
 the same message, keeping the previous site.
+
+Each build runs in a fresh process (tests/build_driver.py): the parallel build
+forks only when no other thread runs, and a test session keeps threads alive.
+A build asked for N processes must say it used N, or the test fails.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -18,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from sitebuild import build_site_from_docs
+from sitebuild import copy_assets, write_mkdocs_yml
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build needs fork()")
 
@@ -29,6 +32,44 @@ def _files(site: Path) -> dict[str, bytes]:
 
 def _briefings(docs: Path) -> list[Path]:
     return sorted((docs / "briefings").rglob("*.md"))
+
+
+class BuildFailed(Exception):
+    def __init__(self, log: list[str]):
+        super().__init__("\n".join(log))
+        self.log = log
+
+
+def _build(docs: Path, root: Path, jobs: int | None, *, site_dir: Path | None = None,
+           mkdocs_yml: Path = REPO / "mkdocs.yml", debug: bool = False) -> Path:
+    """A strict build of ``docs`` in a process of its own; its log lines ("LEVEL message") are in
+    BuildFailed.log when it fails. ``jobs`` None leaves the number to the environment."""
+    copy_assets(docs)
+    root.mkdir(parents=True, exist_ok=True)
+    yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", root, mkdocs_yml=mkdocs_yml)
+    site = site_dir or root / "site"
+    command = [sys.executable, str(REPO / "tests" / "build_driver.py"), str(yml), str(site), "-" if jobs is None else str(jobs)]
+    run = subprocess.run(command + (["--debug"] if debug else []), cwd=REPO, capture_output=True, text=True, timeout=600)
+    lines = run.stderr.splitlines()
+    log = [line[4:] for line in lines if line.startswith("LOG ")] + [line for line in lines if line.startswith("FAILED ")]
+    if jobs is not None and jobs > 1:
+        assert any(f"in {jobs} processes" in line for line in log), run.stderr[-3000:]
+    if run.returncode != 0:
+        raise BuildFailed(log)
+    return site
+
+
+def _yml_with(tmp_path: Path, change) -> Path:
+    """The project's mkdocs.yml with absolute paths, changed by ``change(data)``."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
+    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
+    change(data)
+    path = tmp_path / "changed.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -42,8 +83,8 @@ def docs(built_site, tmp_path) -> Path:
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_site_built_in_several_processes_is_byte_identical(built_site, docs, tmp_path, jobs):
     assert len(_briefings(docs)) > jobs
-    one = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "one", jobs=1)
-    split = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "split", jobs=jobs)
+    one = _build(docs, tmp_path / "one", 1)
+    split = _build(docs, tmp_path / "split", jobs)
     one_files, split_files = _files(one), _files(split)
     assert sorted(split_files) == sorted(one_files)
     different = [name for name in one_files if one_files[name] != split_files[name]]
@@ -66,8 +107,8 @@ def test_long_list_pages_shared_out_keep_the_site_byte_identical(built_site, doc
     # The last page of the beats: a worker takes it before the main process gets there.
     parts = "".join(f"## Part {n}\n\nA paragraph with *emphasis*, a [link](../about.md) and more words.\n\n" for n in range(long_enough // 60))
     (docs / "beats" / "zz-long-list.md").write_text(f"---\ntitle: A long list\n---\n\n# A long list\n\n{parts}", encoding="utf-8")
-    one = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "one", jobs=1)
-    split = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "split", jobs=2)
+    one = _build(docs, tmp_path / "one", 1)
+    split = _build(docs, tmp_path / "split", 2)
     assert _files(split) == _files(one)
     assert b"A long list" in (split / "beats" / "zz-long-list" / "index.html").read_bytes()
 
@@ -100,25 +141,8 @@ def test_every_shared_page_is_claimed_once_long_pages_first_from_the_back():
 
 def test_nav_titles_taken_from_page_content_are_the_same_in_every_process(built_site, docs, tmp_path):
     """A nav without titles: each page's title comes from its own heading, which workers must know too."""
-    import yaml
-
-    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    data["nav"] = [next(iter(entry.values())) for entry in data["nav"]]
-    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
-    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
-    untitled = tmp_path / "untitled.yml"
-    untitled.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    from sitebuild import copy_assets, write_mkdocs_yml
-    from generator.site import build_site
-
-    copy_assets(docs)
-    sites = {}
-    for jobs in (1, 2):
-        root = tmp_path / f"jobs{jobs}"
-        root.mkdir()
-        yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", root, mkdocs_yml=untitled)
-        build_site(yml, root / "site", jobs=jobs)
-        sites[jobs] = _files(root / "site")
+    untitled = _yml_with(tmp_path, lambda data: data.update(nav=[next(iter(entry.values())) for entry in data["nav"]]))
+    sites = {jobs: _files(_build(docs, tmp_path / f"jobs{jobs}", jobs, mkdocs_yml=untitled)) for jobs in (1, 2)}
     assert sites[1] == sites[2]
 
 
@@ -133,29 +157,30 @@ def test_shared_pages_are_ones_kept_out_of_the_full_text_index():
 @pytest.mark.parametrize("which", [0, 1, 2])
 def test_broken_link_on_any_process_fails_strict_build_and_keeps_old_site(docs, tmp_path, which):
     """With 3 processes, briefing 0 is built by the main one, 1 and 2 by workers."""
-    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=3)
+    site = _build(docs, tmp_path / "build", 3)
     before = _files(site)
     target = _briefings(docs)[which]
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("## Sources", "See [the missing page](no-such-page.md).\n\n## Sources", 1), encoding="utf-8")
-    with pytest.raises(Exception) as failure:
-        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", site_dir=site, jobs=3)
-    assert "strict" in str(failure.value) or "warning" in str(failure.value).lower()
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "build", 3, site_dir=site)
+    assert any("no-such-page.md" in line and target.relative_to(docs).as_posix() in line for line in failure.value.log)
+    assert any("Aborted with 1 warnings in strict mode" in line for line in failure.value.log), failure.value.log
     assert _files(site) == before
 
 
-def test_worker_warning_reaches_the_log_with_the_page_name(docs, tmp_path, caplog):
+def test_worker_warning_reaches_the_log_with_the_page_name(docs, tmp_path):
     target = _briefings(docs)[1]  # built by the second process of two
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("## Sources", "See [the missing page](no-such-page.md).\n\n## Sources", 1), encoding="utf-8")
-    with pytest.raises(Exception):
-        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "build", 2)
     rel = target.relative_to(docs).as_posix()
-    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any(rel in m and "no-such-page.md" in m for m in messages), messages
+    warnings = [line for line in failure.value.log if line.startswith("WARNING ")]
+    assert [line for line in warnings if rel in line and "no-such-page.md" in line], warnings
 
 
-def test_anchor_links_into_pages_built_elsewhere_are_checked(docs, tmp_path, caplog):
+def test_anchor_links_into_pages_built_elsewhere_are_checked(docs, tmp_path):
     """A hand-written page (main process) links to anchors on briefings other processes build."""
     briefings = _briefings(docs)
     good, bad = briefings[1], briefings[2]
@@ -165,63 +190,57 @@ def test_anchor_links_into_pages_built_elsewhere_are_checked(docs, tmp_path, cap
         f"[First source](briefings/{good.relative_to(docs / 'briefings').as_posix()}#fn:1)\n",
         encoding="utf-8",
     )
-    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "ok", jobs=3)
+    site = _build(docs, tmp_path / "ok", 3)
     assert (site / "notes" / "index.html").is_file()
 
     note.write_text(note.read_text(encoding="utf-8")
                     + f"\n[Nowhere](briefings/{bad.relative_to(docs / 'briefings').as_posix()}#no-such-anchor)\n", encoding="utf-8")
-    with pytest.raises(Exception):
-        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "bad", jobs=3)
-    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any("no-such-anchor" in m and bad.name in m for m in messages), messages
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "bad", 3)
+    warnings = [line for line in failure.value.log if line.startswith("WARNING ")]
+    assert [line for line in warnings if "no-such-anchor" in line and bad.name in line], warnings
 
 
-def test_a_page_that_crashes_in_a_worker_fails_the_build_with_its_name(docs, tmp_path, caplog):
-    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
+def test_a_page_that_crashes_in_a_worker_fails_the_build_with_its_name(docs, tmp_path):
+    site = _build(docs, tmp_path / "build", 2)
     before = _files(site)
     target = _briefings(docs)[1]
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("---\n", "---\ntemplate: no-such-template.html\n", 1), encoding="utf-8")
-    with pytest.raises(Exception) as failure:
-        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", site_dir=site, jobs=2)
-    said = str(failure.value) + " ".join(r.getMessage() for r in caplog.records)
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "build", 2, site_dir=site)
+    said = str(failure.value)
     assert "no-such-template.html" in said
     assert target.relative_to(docs).as_posix() in said
     assert _files(site) == before
 
 
-def test_every_warning_of_a_worker_is_reported_once(docs, tmp_path, caplog):
+def test_every_warning_of_a_worker_is_reported_once(docs, tmp_path):
     """A hundred and fifty pages, each with its own broken link: each warning is logged once."""
     extra = docs / "briefings" / "zz"
     extra.mkdir()
     for n in range(150):
         (extra / f"t{n:03}.md").write_text(f"---\ntitle: Test {n}\n---\n\n# Test {n}\n\nSee [this](missing-{n}.md).\n",
                                             encoding="utf-8")
-    with pytest.raises(Exception):
-        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
-    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    missing = [m for m in said if "missing-" in m]
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "build", 2)
+    missing = [line for line in failure.value.log if line.startswith("WARNING ") and "missing-" in line]
     assert sorted(missing) == sorted(set(missing))
     assert {m.split("missing-")[1].split(".md")[0] for m in missing} == {str(n) for n in range(150)}
+    assert any("Aborted with 150 warnings in strict mode" in line for line in failure.value.log)
 
 
 def test_a_verbose_build_in_several_processes_is_byte_identical(built_site, docs, tmp_path):
     """At DEBUG, MkDocs keeps no record of links to anchors: the workers must cope."""
-    logger = logging.getLogger("mkdocs")
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    try:
-        one = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "one", jobs=1)
-        split = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "split", jobs=2)
-    finally:
-        logger.setLevel(level)
+    one = _build(docs, tmp_path / "one", 1, debug=True)
+    split = _build(docs, tmp_path / "split", 2, debug=True)
     assert _files(split) == _files(one)
 
 
-def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_site(docs, tmp_path, caplog):
+def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_site(docs, tmp_path):
     """A plugin that fails in a worker while MkDocs is still reading pages (a worker reads the
     navigation's pages first, whatever it claims after, so this fails every time)."""
-    site = build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build", jobs=2)
+    site = _build(docs, tmp_path / "build", 2)
     before = _files(site)
     hook = tmp_path / "fails_in_workers.py"
     hook.write_text(
@@ -230,31 +249,25 @@ def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_sit
         "    if os.getpid() != MAIN:\n"
         "        raise PluginError(f'no worker may read {page.file.src_uri}')\n"
         "    return markdown\n", encoding="utf-8")
-    from sitebuild import copy_assets, write_mkdocs_yml
-    from generator.site import build_site
-    import yaml
-
-    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
-    data["hooks"] = [str(REPO / h) for h in data["hooks"]] + [str(hook)]
-    source = tmp_path / "source.yml"
-    source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    copy_assets(docs)
-    yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", tmp_path / "build", mkdocs_yml=source)
-    with pytest.raises(Exception):
-        build_site(yml, site, jobs=2)
-    said = " ".join(r.getMessage() for r in caplog.records)
+    failing = _yml_with(tmp_path, lambda data: data["hooks"].append(str(hook)))
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "build", 2, site_dir=site, mkdocs_yml=failing)
+    said = str(failure.value)
     assert "Building briefings in process 2 failed" in said
+    # MkDocs names the page that failed (in the worker), never one the main process was reading.
+    failed_on = said.split("no worker may read ")[1].split()[0]
+    reading = [line for line in failure.value.log if "Error reading page" in line]
+    assert reading and all(f"'{failed_on}'" in line for line in reading), reading
     assert "no worker may read " in said
     assert _files(site) == before
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "many"])
-def test_bad_jobs_setting_is_a_clear_error(docs, tmp_path, monkeypatch, caplog, value):
+def test_bad_jobs_setting_is_a_clear_error(docs, tmp_path, monkeypatch, value):
     monkeypatch.setenv("BRIEFINGS_SITE_JOBS", value)
-    with pytest.raises(Exception) as failure:
-        build_site_from_docs(docs, REPO / "feeds.yaml", tmp_path / "build")
-    said = str(failure.value) + " ".join(r.getMessage() for r in caplog.records)
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "build", None)
+    said = str(failure.value)
     assert "BRIEFINGS_SITE_JOBS" in said
     assert value in said
     assert not (tmp_path / "build" / "site").exists()
