@@ -21,15 +21,16 @@
   (overrides/partials/briefing-related.html) each one's URL, front matter
   and beat page. A path that is not a page of the site is a warning, so a
   strict build fails instead of publishing a broken link.
-- Material's chrome around a page's content (the tabs, the navigation, the
-  footer, the config script, the search box and the colour-scheme toggle;
-  see overrides/main.html and overrides/partials/) is rendered once and
-  reused for the pages outside the navigation that see the site from the
-  same place (``briefings_chrome``): on such a page no tab or entry is
-  active and there is no previous or next link, so the chrome depends only
-  on where the page sits. That is 40% of a briefing's template time. The
-  output is the same byte for byte (tested against
-  ``extra.briefings_reuse_chrome: false``, which renders it for every page).
+- Material's chrome around a page's content (the header, tabs, navigation,
+  footer and config script; see overrides/main.html and overrides/partials/)
+  is rendered once and reused for the pages outside the navigation that see
+  the site from the same place (``briefings_chrome``): on such a page no tab
+  or entry is active and there is no previous or next link, so the chrome
+  depends only on where the page sits, but for the page title in the header
+  (``briefings_header`` renders it with a stand-in, then puts each page's
+  title in). That is over half of a briefing's template time. The output is
+  the same byte for byte (tested against ``extra.briefings_reuse_chrome:
+  false``, which renders it for every page).
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def on_env(env, config, files, **kwargs):
     theme_dirs = [d for d in config.theme.dirs if d != config.theme.custom_dir]
     env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(theme_dirs)})])
     env.globals["briefings_chrome"] = briefings_chrome
+    env.globals["briefings_header"] = briefings_header
     return env
 
 
@@ -154,17 +156,58 @@ def briefings_chrome(context, name: str, render) -> Markup:
     navigation links to (URLs in the chrome are made relative to the page).
     """
     page = context.get("page")
-    if (not _chrome.reuse or page is None or page.file is None or page.file.src_uri in _chrome.nav_pages
-            or page.previous_page is not None or page.next_page is not None):
+    if not _reusable(page):
         return Markup(render())
-    place = _chrome.places.get(page.url)
-    if place is None:  # once per page, not once per piece
-        place = _chrome.places[page.url] = tuple(get_relative_url(url, page.url) for url in _chrome.nav_urls)
-    key = (name, context.get("base_url"), place)
+    key = (name, context.get("base_url"), _place(page))
     html_ = _chrome.rendered.get(key)
     if html_ is None:
         html_ = _chrome.rendered[key] = Markup(render())
     return html_
+
+
+#: What the header is rendered with in place of a page's title, then replaced by it.
+TITLE_STAND_IN = "\x00briefings-page-title\x00"
+
+
+@jinja2.pass_context
+def briefings_header(context, render) -> Markup:
+    """Material's header: reused like the rest of the chrome, but it shows the page's title.
+
+    It is rendered once per place with a stand-in title (the header prints
+    ``page.meta.title``, else ``page.title``), and each page gets that with its own.
+    """
+    page = context.get("page")
+    if not _reusable(page):
+        return Markup(render())
+    key = ("header", context.get("base_url"), _place(page))
+    html_ = _chrome.rendered.get(key)
+    if html_ is None:
+        had, title = "title" in page.meta, page.meta.get("title")
+        page.meta["title"] = TITLE_STAND_IN
+        try:
+            html_ = _chrome.rendered[key] = Markup(render())
+        finally:
+            if had:
+                page.meta["title"] = title
+            else:
+                del page.meta["title"]
+    shown = page.meta["title"] if page.meta and page.meta.get("title") else page.title
+    # printed as the header prints it: as it is (front-matter strings arrive escaped, on_page_markdown)
+    return Markup(str(html_).replace(TITLE_STAND_IN, str(shown)))
+
+
+def _reusable(page) -> bool:
+    """A page outside the navigation, with no previous or next page: its chrome depends on its place only."""
+    return (_chrome.reuse and page is not None and page.file is not None and page.file.src_uri not in _chrome.nav_pages
+            and page.previous_page is None and page.next_page is None)
+
+
+def _place(page) -> tuple:
+    """The page's links to everything the chrome links to (worked out once per page)."""
+    place = _chrome.places.get(page.url)
+    if place is None:
+        place = _chrome.places[page.url] = tuple(get_relative_url(url, page.url) for url in _chrome.nav_urls)
+    return place
 
 
 def _escape(value):
