@@ -50,6 +50,7 @@ environment variable, else the number of CPUs this process may use.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mmap
 import multiprocessing
@@ -100,17 +101,6 @@ class _Worker:
     done: bool = False
 
 
-class _Release:
-    def __init__(self, lock):
-        self._lock = lock
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._lock.release()
-
-
 class _Claims:
     """Who builds which shared page: each page is taken by exactly one process.
 
@@ -129,12 +119,16 @@ class _Claims:
         self._order = order
         self._memory = mmap.mmap(-1, self._HEADER.size + count)
 
+    @contextlib.contextmanager
     def _locked(self):
-        """The lock, or an error if it stays taken: a process was killed while holding it."""
+        """Holding the lock, or an error if it stays taken: a process was killed while holding it."""
         if not self._lock.acquire(timeout=LOCK_TIMEOUT):
             raise PluginError(f"A process building briefings held the page claims for over {LOCK_TIMEOUT} s "
                               "and is probably gone; build again, or with --jobs 1.")
-        return _Release(self._lock)
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def take(self, index: int) -> bool:
         """The main process reached shared page ``index``: True if it is its own to build."""
