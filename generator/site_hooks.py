@@ -158,11 +158,7 @@ def briefings_chrome(context, name: str, render) -> Markup:
     page = context.get("page")
     if not _reusable(page):
         return Markup(render())
-    key = (name, context.get("base_url"), _place(page))
-    html_ = _chrome.rendered.get(key)
-    if html_ is None:
-        html_ = _chrome.rendered[key] = Markup(render())
-    return html_
+    return _rendered_once(name, context, page, render)
 
 
 #: What the header is rendered with in place of a page's title, then replaced by it.
@@ -179,18 +175,19 @@ def briefings_header(context, render) -> Markup:
     page = context.get("page")
     if not _reusable(page):
         return Markup(render())
-    key = ("header", context.get("base_url"), _place(page))
-    html_ = _chrome.rendered.get(key)
-    if html_ is None:
+
+    def render_with_stand_in():
         had, title = "title" in page.meta, page.meta.get("title")
         page.meta["title"] = TITLE_STAND_IN
         try:
-            html_ = _chrome.rendered[key] = Markup(render())
+            return render()
         finally:
             if had:
                 page.meta["title"] = title
             else:
                 del page.meta["title"]
+
+    html_ = _rendered_once("header", context, page, render_with_stand_in)
     shown = page.meta["title"] if page.meta and page.meta.get("title") else page.title
     # printed as the header prints it: as it is (front-matter strings arrive escaped, on_page_markdown)
     return Markup(str(html_).replace(TITLE_STAND_IN, str(shown)))
@@ -200,6 +197,15 @@ def _reusable(page) -> bool:
     """A page outside the navigation, with no previous or next page: its chrome depends on its place only."""
     return (_chrome.reuse and page is not None and page.file is not None and page.file.src_uri not in _chrome.nav_pages
             and page.previous_page is None and page.next_page is None)
+
+
+def _rendered_once(name: str, context, page, render) -> Markup:
+    """The piece ``name`` for the page's place: ``render()``'s, the first time it is asked for."""
+    key = (name, context.get("base_url"), _place(page))
+    html_ = _chrome.rendered.get(key)
+    if html_ is None:
+        html_ = _chrome.rendered[key] = Markup(render())
+    return html_
 
 
 def _place(page) -> tuple:
