@@ -228,11 +228,12 @@ def run_size(n: int, work: Path, *, blog: bool = True, plain: bool = True, keep:
     paths, render_s, indexes_s = render_docs(docs, config, briefings)
     log(f"[site {n}] rendered {n} briefings in {render_s:.1f} s and the index pages in {indexes_s:.1f} s "
         f"(~{words:.0f} words and 5 footnotes each); building the site…")
+    builds = max(1, builds)
     runs = []
-    for number in range(max(1, builds)):
+    for number in range(builds):
         runs.append(build_in_child(project_yml(root, docs, feeds_yaml), root / ("site" if number == 0 else f"site-{number + 1}"),
                                    project=True))
-        log(f"[site {n}] ours, build {number + 1} of {max(1, builds)}: {runs[-1]['wall_s']:.1f} s")
+        log(f"[site {n}] ours, build {number + 1} of {builds}: {runs[-1]['wall_s']:.1f} s")
     ours = min(runs, key=lambda r: r["wall_s"])
     median = sorted(r["wall_s"] for r in runs)[len(runs) // 2]
     ok, problems = check_search(root / "site", config, briefings, paths)
