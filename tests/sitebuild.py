@@ -123,6 +123,24 @@ def write_mkdocs_yml(docs_dir: Path, config_file: Path, dest: Path, mkdocs_yml: 
     return path
 
 
+def changed_mkdocs_yml(dest: Path, change) -> Path:
+    """The project's mkdocs.yml with absolute theme and hook paths, changed by ``change(data)``,
+    written to ``dest/changed.yml`` (pass it to write_mkdocs_yml as ``mkdocs_yml``)."""
+    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
+    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
+    change(data)
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / "changed.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def folder_files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (a built site, say), by path relative to it: to compare two builds byte for byte."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def copy_assets(docs_dir: Path) -> None:
     """The hand-written files under the project's docs/ (CSS), which generated pages refer to."""
     source = REPO / "docs" / "assets"

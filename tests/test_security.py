@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from generator import render
 from generator.models import Beat, Briefing, Config, Feed, Item, Site, Span, Story
 from generator.textutil import digest, html_to_text, one_line, safe_url
-from sitebuild import REPO, build_site_from_docs, live_markup, parse_page, render_briefings
+from sitebuild import REPO, build_site_from_docs, folder_files, live_markup, parse_page, render_briefings
 
 UTC = dt.timezone.utc
 
@@ -486,10 +486,6 @@ def test_html_to_text_keeps_only_text(fragment, expected):
 # --- failure mid-run: the previous docs/ and site/ survive -------------------------------------
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def _benign_docs(docs: Path) -> None:
     items = [make_item(1, "A post", "Some text.", "https://example.org/1", "someone")]
     spans = [Span("They said "), Span("some text", source=0, quote=True)]
@@ -502,21 +498,21 @@ def test_failed_site_build_keeps_the_previous_site_byte_identical(tmp_path):
     docs = tmp_path / "docs"
     _benign_docs(docs)
     site = build_site_from_docs(docs, CONFIG, tmp_path)
-    before = _tree(site)
+    before = folder_files(site)
     assert "index.html" in before
     # A broken link is a warning, and strict mode turns it into a failed build.
     index = docs / "index.md"
     index.write_text(index.read_text(encoding="utf-8") + "\n[broken](no-such-page.md)\n", encoding="utf-8")
     with pytest.raises(BaseException):
         build_site(tmp_path / "mkdocs.yml", site)
-    assert _tree(site) == before
+    assert folder_files(site) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []  # no half-built folder left
     # Through the command line: exit status 1, a clear message, no traceback, and still the same site.
     run = subprocess.run([sys.executable, "-m", "generator", "site", "--mkdocs", str(tmp_path / "mkdocs.yml"), "--site-dir", str(site)],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stderr
     assert "site build failed" in run.stderr and "kept" in run.stderr and "Traceback" not in run.stderr
-    assert _tree(site) == before
+    assert folder_files(site) == before
 
 
 class ReadOnlyTree:
@@ -583,7 +579,7 @@ def test_read_only_docs_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, 
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "index.md").write_text("# Previous home page\n", encoding="utf-8")
-    before = _tree(docs)
+    before = folder_files(docs)
     ReadOnlyTree(docs, monkeypatch)
     try:
         code = main(["build", "--config", str(REPO / "feeds.yaml"), "--snapshots", str(REPO / "snapshots"),
@@ -594,7 +590,7 @@ def test_read_only_docs_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     assert code not in (0, None), err
     assert "error:" in err and str(docs) in err and "Traceback" not in err, err
-    assert _tree(docs) == before
+    assert folder_files(docs) == before
 
 
 #: Run the command line in a child that SIGKILLs itself at a chosen point: no cleanup runs, as in a real kill.
@@ -630,12 +626,12 @@ def test_a_site_build_killed_midway_leaves_the_old_site_byte_identical(tmp_path,
     docs = tmp_path / "docs"
     _benign_docs(docs)
     site = build_site_from_docs(docs, CONFIG, tmp_path)
-    before = _tree(site)
+    before = folder_files(site)
     index = docs / "index.md"
     index.write_text(index.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
     code = _run_killed("page", page, ["site", "--mkdocs", str(tmp_path / "mkdocs.yml"), "--site-dir", str(site)])
     assert code == -9  # it really was killed
-    assert _tree(site) == before
+    assert folder_files(site) == before
 
 
 @pytest.mark.parametrize("nth", [1, 7, 30])
@@ -647,9 +643,9 @@ def test_a_build_killed_midway_leaves_every_docs_file_whole(tmp_path, nth):
     first = subprocess.run([sys.executable, "-m", "generator", *common, "--now", "2026-11-22T12:00:00Z"],
                            cwd=REPO, capture_output=True, text=True, timeout=300)
     assert first.returncode in (0, 1), first.stderr
-    before = _tree(docs)
+    before = folder_files(docs)
     assert _run_killed(f"replace:{docs}", nth, common) == -9
-    after = _tree(docs)
+    after = folder_files(docs)
     assert after != before or nth == 1
     for rel, data in after.items():
         name = rel.rsplit("/", 1)[-1]

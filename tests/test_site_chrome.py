@@ -12,28 +12,20 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from mkdocs.utils import get_relative_url
 
 from conftest import REPO
-from sitebuild import copy_assets, write_mkdocs_yml
-
-
-def _files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+from sitebuild import changed_mkdocs_yml, copy_assets, folder_files, write_mkdocs_yml
 
 
 def _build(docs: Path, root: Path, theme: dict | None = None, **extra) -> Path:
     from generator.site import build_site
 
-    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    data.setdefault("extra", {}).update(extra)
-    data["theme"].update(theme or {})
-    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
-    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
-    root.mkdir(parents=True)
-    source = root / "source.yml"
-    source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    def change(data):
+        data.setdefault("extra", {}).update(extra)
+        data["theme"].update(theme or {})
+
+    source = changed_mkdocs_yml(root, change)
     yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", root, mkdocs_yml=source)
     build_site(yml, root / "site", jobs=1)
     return root / "site"
@@ -54,8 +46,8 @@ def _tab_links(page: bytes) -> dict[str, str]:
 
 
 def test_reused_chrome_is_byte_identical_to_chrome_rendered_for_every_page(docs, tmp_path):
-    reused = _files(_build(docs, tmp_path / "reused"))
-    rendered = _files(_build(docs, tmp_path / "rendered", briefings_reuse_chrome=False))
+    reused = folder_files(_build(docs, tmp_path / "reused"))
+    rendered = folder_files(_build(docs, tmp_path / "rendered", briefings_reuse_chrome=False))
     assert sorted(reused) == sorted(rendered)
     assert [name for name in reused if reused[name] != rendered[name]] == []
     # Pages at the same depth in different folders link the same tab differently: each has its own.
@@ -87,8 +79,8 @@ def test_home_link_and_logo_set_in_mkdocs_yml_are_right_on_every_page(docs, tmp_
     same_day = next(b for b in briefings if b.startswith(day + "/") and b != home)
     other_day = next(b for b in briefings if not b.startswith(day + "/") and b.count("/") == home.count("/"))
     settings = {"theme": {"logo": "img/logo.svg"}, "homepage": home + "/"}
-    reused = _files(_build(docs, tmp_path / "reused", **settings))
-    rendered = _files(_build(docs, tmp_path / "rendered", briefings_reuse_chrome=False, **settings))
+    reused = folder_files(_build(docs, tmp_path / "reused", **settings))
+    rendered = folder_files(_build(docs, tmp_path / "rendered", briefings_reuse_chrome=False, **settings))
     assert [name for name in reused if reused[name] != rendered.get(name)] == []
     slug = home.rsplit("/", 1)[1]
     assert f'href="../{slug}/" title='.encode() in reused[same_day + "/index.html"]

@@ -21,13 +21,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from sitebuild import copy_assets, write_mkdocs_yml
+from sitebuild import changed_mkdocs_yml, copy_assets, folder_files, write_mkdocs_yml
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build needs fork()")
-
-
-def _files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def _briefings(docs: Path) -> list[Path]:
@@ -59,19 +55,6 @@ def _build(docs: Path, root: Path, jobs: int | None, *, site_dir: Path | None = 
     return site
 
 
-def _yml_with(tmp_path: Path, change) -> Path:
-    """The project's mkdocs.yml with absolute paths, changed by ``change(data)``."""
-    import yaml
-
-    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
-    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
-    change(data)
-    path = tmp_path / "changed.yml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def docs(built_site, tmp_path) -> Path:
     """A copy of the docs/ built from the bundled snapshots, to change."""
@@ -85,7 +68,7 @@ def test_site_built_in_several_processes_is_byte_identical(built_site, docs, tmp
     assert len(_briefings(docs)) > jobs
     one = _build(docs, tmp_path / "one", 1)
     split = _build(docs, tmp_path / "split", jobs)
-    one_files, split_files = _files(one), _files(split)
+    one_files, split_files = folder_files(one), folder_files(split)
     assert sorted(split_files) == sorted(one_files)
     different = [name for name in one_files if one_files[name] != split_files[name]]
     assert different == []
@@ -109,7 +92,7 @@ def test_long_list_pages_shared_out_keep_the_site_byte_identical(built_site, doc
     (docs / "beats" / "zz-long-list.md").write_text(f"---\ntitle: A long list\n---\n\n# A long list\n\n{parts}", encoding="utf-8")
     one = _build(docs, tmp_path / "one", 1)
     split = _build(docs, tmp_path / "split", 2)
-    assert _files(split) == _files(one)
+    assert folder_files(split) == folder_files(one)
     assert b"A long list" in (split / "beats" / "zz-long-list" / "index.html").read_bytes()
 
 
@@ -141,8 +124,8 @@ def test_every_shared_page_is_claimed_once_long_pages_first_from_the_back():
 
 def test_nav_titles_taken_from_page_content_are_the_same_in_every_process(built_site, docs, tmp_path):
     """A nav without titles: each page's title comes from its own heading, which workers must know too."""
-    untitled = _yml_with(tmp_path, lambda data: data.update(nav=[next(iter(entry.values())) for entry in data["nav"]]))
-    sites = {jobs: _files(_build(docs, tmp_path / f"jobs{jobs}", jobs, mkdocs_yml=untitled)) for jobs in (1, 2)}
+    untitled = changed_mkdocs_yml(tmp_path, lambda data: data.update(nav=[next(iter(entry.values())) for entry in data["nav"]]))
+    sites = {jobs: folder_files(_build(docs, tmp_path / f"jobs{jobs}", jobs, mkdocs_yml=untitled)) for jobs in (1, 2)}
     assert sites[1] == sites[2]
 
 
@@ -158,7 +141,7 @@ def test_shared_pages_are_ones_kept_out_of_the_full_text_index():
 def test_broken_link_on_any_process_fails_strict_build_and_keeps_old_site(docs, tmp_path, which):
     """With 3 processes, briefing 0 is built by the main one, 1 and 2 by workers."""
     site = _build(docs, tmp_path / "build", 3)
-    before = _files(site)
+    before = folder_files(site)
     target = _briefings(docs)[which]
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("## Sources", "See [the missing page](no-such-page.md).\n\n## Sources", 1), encoding="utf-8")
@@ -166,7 +149,7 @@ def test_broken_link_on_any_process_fails_strict_build_and_keeps_old_site(docs, 
         _build(docs, tmp_path / "build", 3, site_dir=site)
     assert any("no-such-page.md" in line and target.relative_to(docs).as_posix() in line for line in failure.value.log)
     assert any("Aborted with 1 warnings in strict mode" in line for line in failure.value.log), failure.value.log
-    assert _files(site) == before
+    assert folder_files(site) == before
 
 
 def test_worker_warning_reaches_the_log_with_the_page_name(docs, tmp_path):
@@ -203,7 +186,7 @@ def test_anchor_links_into_pages_built_elsewhere_are_checked(docs, tmp_path):
 
 def test_a_page_that_crashes_in_a_worker_fails_the_build_with_its_name(docs, tmp_path):
     site = _build(docs, tmp_path / "build", 2)
-    before = _files(site)
+    before = folder_files(site)
     target = _briefings(docs)[1]
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("---\n", "---\ntemplate: no-such-template.html\n", 1), encoding="utf-8")
@@ -212,7 +195,7 @@ def test_a_page_that_crashes_in_a_worker_fails_the_build_with_its_name(docs, tmp
     said = str(failure.value)
     assert "no-such-template.html" in said
     assert target.relative_to(docs).as_posix() in said
-    assert _files(site) == before
+    assert folder_files(site) == before
 
 
 def test_every_warning_of_a_worker_is_reported_once(docs, tmp_path):
@@ -234,14 +217,14 @@ def test_a_verbose_build_in_several_processes_is_byte_identical(built_site, docs
     """At DEBUG, MkDocs keeps no record of links to anchors: the workers must cope."""
     one = _build(docs, tmp_path / "one", 1, debug=True)
     split = _build(docs, tmp_path / "split", 2, debug=True)
-    assert _files(split) == _files(one)
+    assert folder_files(split) == folder_files(one)
 
 
 def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_site(docs, tmp_path):
     """A plugin that fails in a worker while MkDocs is still reading pages (a worker reads the
     navigation's pages first, whatever it claims after, so this fails every time)."""
     site = _build(docs, tmp_path / "build", 2)
-    before = _files(site)
+    before = folder_files(site)
     hook = tmp_path / "fails_in_workers.py"
     hook.write_text(
         "import os\nfrom mkdocs.exceptions import PluginError\nMAIN = os.getpid()\n"
@@ -249,7 +232,7 @@ def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_sit
         "    if os.getpid() != MAIN:\n"
         "        raise PluginError(f'no worker may read {page.file.src_uri}')\n"
         "    return markdown\n", encoding="utf-8")
-    failing = _yml_with(tmp_path, lambda data: data["hooks"].append(str(hook)))
+    failing = changed_mkdocs_yml(tmp_path, lambda data: data["hooks"].append(str(hook)))
     with pytest.raises(BuildFailed) as failure:
         _build(docs, tmp_path / "build", 2, site_dir=site, mkdocs_yml=failing)
     said = str(failure.value)
@@ -259,7 +242,7 @@ def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_sit
     reading = [line for line in failure.value.log if "Error reading page" in line]
     assert reading and all(f"'{failed_on}'" in line for line in reading), reading
     assert "no worker may read " in said
-    assert _files(site) == before
+    assert folder_files(site) == before
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "many"])
