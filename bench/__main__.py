@@ -5,7 +5,8 @@
     python -m bench --only site --sizes 300,1000
     python -m bench --only generator,claude
 
-Benches: ``site`` (our site against a stock blog-plugin site at each size),
+Benches: ``stories`` (story pairing, relevance and stance against the labelled set
+in tests/data/story_pairs.yaml), ``site`` (our site against a stock blog-plugin site at each size),
 ``generator`` (ingest against raw feedparser, first build, rebuild with
 nothing new at 10,000 items), ``claude`` (50 stories through the Claude
 writer against the local fake API at 1 s latency). Each prints its figures
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from . import report
 
-BENCHES = ("site", "generator", "claude")
+BENCHES = ("stories", "site", "generator", "claude")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n=== {name} ===", flush=True)
         t0 = time.perf_counter()
         try:
-            if name == "site":
+            if name == "stories":
+                from . import stories_bench
+
+                got = stories_bench.run(log=_log)
+            elif name == "site":
                 from . import sites
 
                 got = sites.run(sizes, work, blog=not args.no_blog, plain=not args.no_plain, keep=args.keep, builds=repeat, log=_log)

@@ -55,10 +55,12 @@ def run(work: Path, *, stories: int = 50, latency: float = 1.0, keep: bool = Fal
         docs = root / "docs"
         writes = render.Writes()
         taken: set[str] = set()
+        placed = []
         for outcome in written:
             rel = render.briefing_path(outcome.briefing, taken)
             taken.add(rel)
-            render.write_briefing(docs, rel, outcome.briefing, outcome.job.beat, config, 1, writes)
+            placed.append((rel, outcome.briefing, outcome.job.beat, 1))
+        render.write_briefings(docs, config, placed, writes)
 
         fake.reset()
         again = writer()

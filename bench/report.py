@@ -18,6 +18,8 @@ class Target:
 
 
 TARGETS = (
+    Target("story_pair_precision", ">=", 0.95, "posts told as one story are one story (labelled pairs)"),
+    Target("story_pair_recall", ">=", 0.40, "posts of one story are told together (labelled pairs)"),
     Target("site_build_3000_s", "<=", 20.0, "3,000 briefings build in at most 20 s"),
     Target("speedup_3000", ">=", 6.0, "at least 6x faster than the stock blog-plugin site (same run)"),
     Target("scaling_3000_over_1000", "<=", 3.3, "t(3,000) / t(1,000) at most 3.3"),

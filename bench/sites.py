@@ -2,7 +2,7 @@
 Material blog-plugin site holding the same posts, both built in the same run.
 
 For each size: synthetic briefings are rendered with generator.render
-(write_briefing, then write_indexes) into a fresh docs/; the site is built
+(Archive.put for each, then Archive.commit) into a fresh docs/; the site is built
 by generator.site.build_site (strict) in a child process, as published (the
 briefing pages shared between one process per CPU, generator/site_parallel.py)
 and again in one process. The same Markdown
@@ -55,13 +55,14 @@ def render_docs(docs: Path, config: Config, briefings: list[synth.Synthetic]) ->
     taken: set[str] = set()
     paths: dict[int, str] = {}
     start = time.perf_counter()
+    archive = render.Archive(docs)
     for n, s in enumerate(briefings):
         rel = render.briefing_path(s.briefing, taken)
         taken.add(rel)
         paths[n] = rel
-        render.write_briefing(docs, rel, s.briefing, s.beat, config, s.rank, writes)
+        archive.put(rel, render.front_matter(s.briefing, s.beat, config, s.rank), render.briefing_body(s.briefing))
     middle = time.perf_counter()
-    render.write_indexes(docs, config, writes)
+    archive.commit(config, writes)
     end = time.perf_counter()
     return paths, middle - start, end - middle
 

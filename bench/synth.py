@@ -194,7 +194,8 @@ def _briefing(rng: random.Random, config: Config, day: dt.date, beat: Beat, rank
         items=items,
         score=round(30 - rank * 2.5, 3),
         keywords=topic + tuple(rng.sample(_WORDS, 3)),
-        significance=max(1, 6 - rank),
+        significance=("high", "medium", "low")[min(rank - 1, 2)],
+        lead=rank == 1,
     )
     paragraphs = []
     for index in range(5):

@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ConfigError, ConfigErrors
 from .models import PLATFORMS, Beat, Config, Feed, Site
+from .relevance import TermError, check_term
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -140,6 +141,34 @@ class _Reader:
                 values.append((text, child))
         return tuple(values)
 
+    def terms(self, node: Node, key: str) -> Any:
+        """A list of match terms (see generator/relevance.py); each is checked on its own line."""
+        values = self.text_list(node, key)
+        if values is _INVALID:
+            return values
+        if not values:
+            self.error(node, key, "must list at least one term")
+            return _INVALID
+        terms = []
+        for index, (text, child) in enumerate(values):
+            try:
+                check_term(text)
+            except TermError as exc:
+                self.error(child, f"{key}[{index}]", str(exc))
+                continue
+            terms.append(text)
+        return tuple(terms)
+
+    def match(self, node: Node, key: str) -> Any:
+        """``match: ai`` (the built-in list of AI terms) or a list of terms."""
+        if isinstance(node, ScalarNode) and node.tag.endswith(":str"):
+            text = str(self.value(node)).strip()
+            if text.lower() == "ai":
+                return ("ai",)
+            self.error(node, key, f"must be 'ai' (the built-in list of AI terms) or a list of terms, not {text!r}")
+            return _INVALID
+        return self.terms(node, key)
+
     def entries(self, node: Node, key: str) -> list[Node]:
         if not isinstance(node, SequenceNode):
             self.error(node, key, f"must be a list, not {_kind(node)}")
@@ -231,8 +260,9 @@ def _parse_beats(r: _Reader, node: Node | None) -> list[Beat]:
             "id": (True, r.identifier),
             "name": (True, r.text),
             "description": (True, r.text),
+            "keywords": (False, r.terms),
         })
-        if values is None or len(values) < 3:
+        if values is None or not {"id", "name", "description"} <= values.keys():
             continue
         if values["id"] in seen:
             r.error(entry, f"{key}.id", f"duplicate beat id {values['id']!r}")
@@ -264,6 +294,7 @@ def _parse_feeds(r: _Reader, node: Node | None, beat_ids: set[str]) -> list[Feed
             "tags": (False, r.text_list),
             "max_items": (False, r.positive_int),
             "enabled": (False, r.boolean),
+            "match": (False, r.match),
         })
         if values is None:
             continue

@@ -27,16 +27,17 @@ import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable
+from urllib.parse import urlsplit
 
 import feedparser
 
 from .atomic import write_atomic
 from .models import Config, Feed, Item
-from .textutil import digest, html_to_text, normalize_space, normalize_url, one_line, safe_url, truncate
+from .textutil import digest, html_to_text, latex_to_text, normalize_space, normalize_url, one_line, safe_url, truncate
 
 #: Bump when the way entries become items changes (textutil's html_to_text and
 #: normalize_url included: the cache keeps normalized links too): invalidates the parse cache.
-INGEST_VERSION = "6"
+INGEST_VERSION = "10"
 #: Longest plain text kept per item (characters).
 MAX_TEXT = 4000
 #: Longest title kept (characters).
@@ -118,10 +119,18 @@ def ingest(config: Config, snapshots_dir: Path, *, cache_dir: Path | None = None
         snapshots = [s for s in snapshots if s.taken <= until]
     items: list[Item] = []
     hits = 0
-    for snapshot in snapshots:
+    window = dt.timedelta(hours=config.site.edition_window_hours)
+    previous: dict[str, dt.datetime] = {}
+    for snapshot in snapshots:  # each feed's snapshots in time order
         parsed, snapshot_problems, hit = _parse_cached(snapshot, cache_dir)
         hits += hit
-        items.extend(parsed)
+        # A post is new when it was published since the feed was last read (or within the
+        # edition window, whichever reaches further back); an older one that a snapshot
+        # carries for the first time is back catalogue, such as a blog's first fetch.
+        last = previous.get(snapshot.feed.id)
+        fresh_from = snapshot.taken - window if last is None else min(last, snapshot.taken - window)
+        items.extend(replace(i, seen=snapshot.taken, backlog=i.published < fresh_from) for i in parsed)
+        previous[snapshot.feed.id] = snapshot.taken
         problems.extend(snapshot_problems)
     return IngestResult(tuple(merge_duplicates(items)), tuple(problems), tuple(snapshots), hits)
 
@@ -254,9 +263,29 @@ def parse_snapshot(snapshot: Snapshot, data: bytes, meta: dict | None = None) ->
         report(f"{estimated} entr{'y' if estimated == 1 else 'ies'} without a readable date; dated by the snapshot time")
     if future:
         report(f"{future} entr{'y' if future == 1 else 'ies'} dated in the future; dated by the snapshot time")
+    items = _without_bylines(items, feed)
     if feed.max_items is not None and len(items) > feed.max_items:
         items = sorted(items, key=lambda i: (i.published, i.id), reverse=True)[: feed.max_items]
     return items, problems
+
+
+#: Platforms whose "author" may be a desk or section rather than a person.
+_BYLINE_PLATFORMS = ("news", "arxiv", "lemmy")
+
+
+def _without_bylines(items: list[Item], feed: Feed) -> list[Item]:
+    """Drop authors that sign a large share of a snapshot's entries ("Opinion", "World",
+    "arXiv New Submissions"): a section or a desk is never presented as a person."""
+    if feed.platform not in _BYLINE_PLATFORMS or len(items) < 5:
+        return items
+    counts: dict[str, int] = {}
+    for item in items:
+        if item.author:
+            counts[item.author] = counts.get(item.author, 0) + 1
+    bylines = {name for name, n in counts.items() if n >= 5 and n >= 0.1 * len(items)}
+    if not bylines:
+        return items
+    return [replace(i, author="") if i.author in bylines else i for i in items]
 
 
 def _bozo_reason(exc: BaseException | None) -> str:
@@ -306,38 +335,16 @@ def _entry_to_item(entry, snapshot: Snapshot, feed_link: str, atom: bool = False
     title = one_line(_plain(entry.get("title", ""), entry.get("title_detail"), atom))
     text = _entry_text(entry, atom)
     author = one_line(html_to_text(entry.get("author", "")))
-    platform = feed.platform
-    outlet = ""
-
-    if platform == "hackernews":
-        text = normalize_space(_HN_BOILERPLATE.sub("", text))
-        match = _HN_COMMENT_TITLE.match(title)
-        if match:
-            author = author or match.group(1)
-            title = f"Comment on “{match.group(2)}”"
-    elif platform == "arxiv":
-        text = _ARXIV_PREFIX.sub("", text).strip()
-    elif platform == "reddit":
-        text = _REDDIT_FOOTER.sub("", text).strip()
-        if text in ("[link]", "[link] [comments]"):
-            text = ""
-        author = author.removeprefix("/")
-    elif platform == "news":
-        source = entry.get("source") or {}
-        outlet = one_line(source.get("title", "")) if hasattr(source, "get") else ""
-        if outlet:
-            if title.endswith(f" - {outlet}"):
-                title = title[: -len(outlet) - 3].rstrip()
-            # Google News descriptions only repeat the headline and outlet.
-            if one_line(text) in (f"{title} {outlet}", f"{title} - {outlet}", title, f"{title}  {outlet}"):
-                text = ""
-    elif platform in ("mastodon", "bluesky"):
-        match = _MASTODON_USER.match(url)
-        if not author and match and platform == "mastodon":
-            author = f"@{match.group(2).lstrip('@')}@{match.group(1)}"
+    post = _Post(title=title, text=text, author=author, url=url)
+    handler = _PLATFORM_HANDLERS.get(feed.platform)
+    if handler is not None:
+        handler(post, entry)
+    title, text, author, outlet = post.title, post.text, post.author, post.outlet
     if not author:
-        author = feed.title if platform in ("bluesky", "youtube", "blog") else ""
+        author = feed.title if feed.platform in ("bluesky", "youtube", "blog") else ""
+    platform = feed.platform
 
+    title, text = _unescape_leftovers(title), _WORDPRESS_FOOTER.sub("", _unescape_leftovers(text)).strip()
     text = truncate(text, MAX_TEXT)
     if not title:
         flags.add("untitled")
@@ -363,8 +370,111 @@ def _entry_to_item(entry, snapshot: Snapshot, feed_link: str, atom: bool = False
         feeds=(feed.id,),
         feed_title=feed.title,
         outlet=outlet,
+        seen=snapshot.taken,
+        text_by=post.text_by,
     )
     return item, flags
+
+
+#: The line WordPress adds to every feed entry ("The post X appeared first on Site.").
+_WORDPRESS_FOOTER = re.compile(r"\s*The post .{1,300}? appeared first on [^\n]{1,120}?\.?\s*$")
+_LEFTOVER_ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-fA-F]{2,4});")
+
+
+def _unescape_leftovers(text: str) -> str:
+    """Entities left in plain text by feeds that escape twice ("&gt;50 GB"): decoded once more."""
+    return normalize_space(html.unescape(text)) if _LEFTOVER_ENTITY.search(text) else text
+
+
+# --- what each platform's feeds put where ---------------------------------------
+
+
+@dataclass
+class _Post:
+    """An entry's fields while a platform's handler adjusts them."""
+
+    title: str
+    text: str
+    author: str
+    url: str
+    outlet: str = ""
+    text_by: str = ""
+
+
+def _hackernews(post: _Post, entry) -> None:
+    post.text = normalize_space(_HN_BOILERPLATE.sub("", post.text))
+    match = _HN_COMMENT_TITLE.match(post.title)
+    if match:
+        post.author = post.author or match.group(1)
+        post.title = f"Comment on “{match.group(2)}”"
+        return
+    host = _host(post.url)
+    if host and host != "news.ycombinator.com" and post.text and post.text != post.title:
+        # A front-page item that carries the text of the article it links to: those are the
+        # article's words, not the submitter's.
+        post.text_by = host
+        post.text = re.sub(r"^←\s*\S+\s+", "", post.text)
+
+
+def _arxiv(post: _Post, entry) -> None:
+    post.text = latex_to_text(_ARXIV_PREFIX.sub("", post.text).strip())
+    post.title = latex_to_text(post.title)
+    post.author = latex_to_text(post.author)
+
+
+def _reddit(post: _Post, entry) -> None:
+    post.text = _REDDIT_FOOTER.sub("", post.text).strip()
+    if post.text in ("[link]", "[link] [comments]"):
+        post.text = ""
+    post.author = post.author.removeprefix("/")
+
+
+def _news(post: _Post, entry) -> None:
+    source = entry.get("source") or {}
+    outlet = one_line(source.get("title", "")) if hasattr(source, "get") else ""
+    if outlet:
+        post.outlet = outlet
+        if post.title.endswith(f" - {outlet}"):
+            post.title = post.title[: -len(outlet) - 3].rstrip()
+    # Aggregator descriptions often only repeat the headline and the outlet.
+    flat = one_line(post.text)
+    names = [n for n in (outlet, post.author) if n]
+    if flat == post.title or any(flat in (f"{post.title} {n}", f"{post.title} - {n}", f"{post.title}  {n}") for n in names):
+        post.text = ""
+
+
+def _social(post: _Post, entry) -> None:
+    match = _MASTODON_USER.match(post.url)
+    if not post.author and match:
+        post.author = f"@{match.group(2).lstrip('@')}@{match.group(1)}"
+
+
+_LEMMY_HEAD = re.compile(r"^submitted by\s+(\S+)\s+to\s+(\S+)\s+(?:-?\d+\s+points?\s*\|\s*\d+\s+comments?)?\s*", re.IGNORECASE)
+
+
+def _lemmy(post: _Post, entry) -> None:
+    match = _LEMMY_HEAD.match(post.text)
+    if match:
+        post.author, post.outlet = match.group(1), f"c/{match.group(2)}"
+        rest = post.text[match.end():]
+        # What follows is the link the post shares (if any), then the poster's own words.
+        post.text = re.sub(r"^https?://\S+\s*", "", rest).strip()
+
+
+#: Per platform, how its feeds' entries become posts (platforms without an entry take the fields as given).
+_PLATFORM_HANDLERS = {
+    "hackernews": _hackernews,
+    "arxiv": _arxiv,
+    "reddit": _reddit,
+    "news": _news,
+    "mastodon": _social,
+    "lemmy": _lemmy,
+}
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
 
 
 def _entry_text(entry, atom: bool = False) -> str:
@@ -390,7 +500,9 @@ def _plain(value, detail=None, atom: bool = False) -> str:
     if not isinstance(value, str) or not value:
         return ""
     if atom and hasattr(detail, "get") and detail.get("type") == "text/plain":
-        return normalize_space(html.unescape(value))
+        text = normalize_space(html.unescape(value))
+        # Aggregators that re-publish HTML as Atom text ("<a href=...>Headline</a> <font>Outlet</font>").
+        return html_to_text(text) if _ESCAPED_TWICE.match(text) and "</" in text else text
     text = html_to_text(value)
     if _ESCAPED_TWICE.match(text) and "</" in text:
         # HTML escaped twice (old Reddit RSS: "&amp;lt;div class=..."): what is left is still HTML.
@@ -438,7 +550,7 @@ def merge_duplicates(items: Iterable[Item]) -> list[Item]:
         index = by_key.get(id_key)
         if index is None and url_key in by_key:
             other = merged[by_key[url_key]]
-            if item.feed_id not in other.feeds or item.title == other.title:
+            if item.feed_id not in other.feeds or _bare_title(item.title) == _bare_title(other.title):
                 index = by_key[url_key]
         if index is None:
             by_key[id_key] = len(merged)
@@ -450,12 +562,22 @@ def merge_duplicates(items: Iterable[Item]) -> list[Item]:
     return sorted(merged, key=lambda i: (i.published, i.id))
 
 
+_SECTION_PREFIX = re.compile(r"^[A-Z][\w ]{1,20}\s\|\s")
+
+
+def _bare_title(title: str) -> str:
+    """A title without a section label in front ("Opinion | ..."), to compare two listings of one page."""
+    return _SECTION_PREFIX.sub("", title)
+
+
 def _combine(first: Item, second: Item) -> Item:
     """One item from two copies: a newer snapshot of the same feed wins; across feeds the first feed keeps its identity and the richer text is kept."""
     base = second if second.feed_id == first.feed_id else first
     feeds = first.feeds + tuple(f for f in second.feeds if f not in first.feeds)
     dated = [i for i in (first, second) if not i.date_estimated]
     published = min(i.published for i in (dated or (first, second)))
+    # The first sighting decides when the post was seen and whether it was back catalogue then.
+    earliest = second if second.seen is not None and (first.seen is None or second.seen < first.seen) else first
     return replace(
         base,
         id=first.id,
@@ -464,6 +586,8 @@ def _combine(first: Item, second: Item) -> Item:
         published=published,
         date_estimated=not dated,
         feeds=feeds,
+        seen=earliest.seen,
+        backlog=earliest.backlog,
     )
 
 
@@ -474,6 +598,7 @@ def _item_to_json(item: Item) -> dict:
     raw = asdict(item)
     raw["published"] = item.published.isoformat()
     raw["feeds"] = list(item.feeds)
+    raw["seen"] = item.seen.isoformat() if item.seen else None
     return raw
 
 
@@ -481,6 +606,7 @@ def _item_from_json(raw: dict) -> Item:
     raw = dict(raw)
     raw["published"] = dt.datetime.fromisoformat(raw["published"])
     raw["feeds"] = tuple(raw["feeds"])
+    raw["seen"] = dt.datetime.fromisoformat(raw["seen"]) if raw.get("seen") else None
     return Item(**raw)
 
 

@@ -21,6 +21,7 @@ PLATFORMS: dict[str, str] = {
     "mastodon": "Mastodon",
     "bluesky": "Bluesky",
     "blog": "Blog",
+    "lemmy": "Lemmy",
 }
 
 
@@ -40,7 +41,7 @@ class Site:
     edition_window_hours: int = 24
     #: At most this many briefings per edition.
     briefings_per_edition: int = 6
-    #: Smallest story (in items) that gets a briefing.
+    #: Smallest story (in new posts) that gets a briefing.
     min_story_items: int = 2
     #: Claude model used when the Claude writer runs.
     model: str = "claude-sonnet-4-6"
@@ -51,6 +52,8 @@ class Beat:
     id: str
     name: str
     description: str
+    #: Terms that place a post on this beat (see generator/relevance.py for their syntax).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Feed:
     tags: tuple[str, ...] = ()
     max_items: int | None = None
     enabled: bool = True
+    #: Terms a post must contain to be used at all (general feeds); empty: every post is about AI.
+    match: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,23 +116,43 @@ class Item:
     feed_title: str = ""
     #: The publication behind a news item, when an aggregator names it ("Reuters").
     outlet: str = ""
+    #: When a snapshot first carried the post (None only for items built by hand).
+    seen: dt.datetime | None = None
+    #: True when the post was already old when first read: a feed's back catalogue.
+    backlog: bool = False
+    #: Whose words ``text`` holds when they are not the author's: the linked article's
+    #: site, for a forum item that carries the article it links to ("example.com").
+    text_by: str = ""
+
+
+#: Significance levels, most significant first (see generator/cluster.py for how they are set).
+SIGNIFICANCE = ("high", "medium", "low")
 
 
 @dataclass(frozen=True)
 class Story:
-    """Items of one edition and beat that are about the same thing."""
+    """Items of one edition that are about the same event or argument."""
 
     #: Stable id derived from the edition, beat and item ids.
     id: str
     edition: dt.date
     beat: str
+    #: The posts, most representative first; back-catalogue posts (``backlog``) last.
     items: tuple[Item, ...]
-    #: Ranking score (higher is more significant).
+    #: Ranking score within the edition (higher is more significant).
     score: float
     #: A few distinctive words shared by the items, most telling first.
     keywords: tuple[str, ...] = ()
-    #: Significance from 1 (minor) to 5 (leading) within its edition.
-    significance: int = 1
+    #: "high", "medium" or "low", relative to what the story's beat usually sees.
+    significance: str = "low"
+    #: True for the one lead story of its edition.
+    lead: bool = False
+    #: Id of the first story of the conversation this one continues (its own id if it starts one).
+    thread: str = ""
+    #: Id of the earlier story whose briefing this one follows up ("" when it is new).
+    follows: str = ""
+    #: Counted figures behind the ranking: posts, sources, platforms, pace, and the beat's usual.
+    metrics: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The build, top to bottom: snapshots → items → stories → briefings → docs/.
+"""The build, top to bottom: snapshots → items → stories → analyses → briefings → docs/.
 
 This is the one function that strings the stages together. It reads no
 clock: ``now`` comes from the caller or from the newest snapshot, so the
@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Callable
 
 from . import render
+from .analyse import ANALYSE_VERSION, analyse
 from .atomic import write_atomic
-from .cluster import CLUSTER_VERSION, Edition, editions, select, stories_for_edition
+from .cluster import CLUSTER_VERSION, Edition, History, edition_stories, editions, record
 from .ingest import Problem, ingest
-from .models import Config, Story
+from .models import Config, Item, Story
+from .relevance import Relevance, split_relevant
 from .textutil import digest
 from .writers import Job, Writer
 
@@ -26,6 +28,9 @@ from .writers import Job, Writer
 class BuildReport:
     now: dt.datetime | None = None
     items: int = 0
+    #: Posts about AI (used), and posts that matched nothing (never published).
+    kept: int = 0
+    off_topic: int = 0
     editions: int = 0
     stories: int = 0
     #: Briefings left as they were because their inputs did not change.
@@ -42,24 +47,50 @@ class BuildReport:
     def summary(self) -> str:
         when = self.now.isoformat() if self.now else "no snapshots"
         return (
-            f"{self.items} items, {self.editions} editions up to {when}, {self.stories} stories: "
-            f"{len(self.written)} files written, {len(self.removed)} removed, {self.unchanged} briefings unchanged, "
-            f"{self.hand_edited} edited by hand, {len(self.failures)} failed"
+            f"{self.kept:,} posts kept, {self.off_topic:,} off topic; {self.editions} editions up to {when}, "
+            f"{self.stories} stories: {len(self.written)} files written, {len(self.removed)} removed, "
+            f"{self.unchanged} briefings unchanged, {self.hand_edited} edited by hand, {len(self.failures)} failed"
         )
 
 
 def inputs_hash(story: Story, config: Config, writer: Writer) -> str:
-    """Everything that decides a briefing's text; equal hashes mean nothing to rewrite."""
+    """Everything that decides a briefing's text; equal hashes mean nothing to rewrite.
+
+    Each whole post goes in (every field a page prints), with the versions of the
+    writer, the analysis and the layout, and the story it follows up.
+    """
     beat = config.beat(story.beat)
-    parts = [writer.fingerprint(), story.edition.isoformat(), beat.id, beat.name, beat.description, *story.keywords]
-    for item in story.items:
-        parts += [item.id, item.title, item.url, item.author, item.published.isoformat(), item.platform, item.feed_title, item.text]
+    parts = [writer.fingerprint(), ANALYSE_VERSION, render.briefing.RENDER_VERSION, story.edition.isoformat(), beat.id, beat.name,
+             beat.description, story.follows, *story.keywords, repr(sorted(story.metrics.items()))]
+    parts += [repr(item) for item in story.items]
     return digest(*parts, length=24)
 
 
-def plan_editions(config: Config, items, now: dt.datetime, cache_dir: Path | None) -> list[tuple[Edition, list[Story]]]:
-    """Each edition with its selected stories; editions whose items did not change come from cache."""
-    planned = []
+def _item_key(item: Item) -> str:
+    return digest(repr(item))
+
+
+def _story_to_json(story: Story) -> dict:
+    return {"id": story.id, "beat": story.beat, "items": [i.id for i in story.items], "score": story.score,
+            "keywords": list(story.keywords), "significance": story.significance, "lead": story.lead,
+            "thread": story.thread, "follows": story.follows, "metrics": story.metrics}
+
+
+def _story_from_json(raw: dict, day: dt.date, by_id: dict[str, Item]) -> Story:
+    return Story(id=raw["id"], edition=day, beat=raw["beat"], items=tuple(by_id[i] for i in raw["items"]),
+                 score=raw["score"], keywords=tuple(raw["keywords"]), significance=raw["significance"],
+                 lead=raw["lead"], thread=raw["thread"], follows=raw["follows"], metrics=dict(raw["metrics"]))
+
+
+def plan_editions(config: Config, items, now: dt.datetime, cache_dir: Path | None,
+                  days=()) -> list[tuple[Edition, list[Story]]]:
+    """Each edition with its briefed stories, oldest first.
+
+    An edition's stories depend on the editions before it (threads, and what its
+    beats usually see), so each edition's cache key chains the previous one's:
+    an edition is taken from the cache only when it and every edition before it
+    are unchanged.
+    """
     cache: dict = {}
     cache_path = cache_dir / "editions.json" if cache_dir else None
     if cache_path and cache_path.is_file():
@@ -68,23 +99,30 @@ def plan_editions(config: Config, items, now: dt.datetime, cache_dir: Path | Non
         except (OSError, ValueError):
             cache = {}
     by_id = {item.id: item for item in items}
-    config_key = digest(CLUSTER_VERSION, repr(config.site), repr(config.beats), repr([(f.id, f.beats, f.platform) for f in config.feeds]))
+    key = digest(CLUSTER_VERSION, repr(config.site), repr(config.beats),
+                 repr([(f.id, f.beats, f.platform, f.match) for f in config.feeds]))
+    history = History()
+    relevance = Relevance(config)
     fresh: dict = {}
-    for edition in editions(items, window_hours=config.site.edition_window_hours, now=now):
-        key = digest(config_key, edition.date.isoformat(), edition.cutoff.isoformat(),
-                     *(f"{i.id}:{digest(i.title, i.text, i.published.isoformat(), *i.feeds)}" for i in edition.items))
+    planned = []
+    for edition in editions(items, now=now, days=days):
+        key = digest(key, edition.date.isoformat(), edition.cutoff.isoformat(),
+                     *(_item_key(i) for i in edition.items), "|", *(_item_key(i) for i in edition.backlog))
         stories = None
         cached = cache.get(key)
         if cached is not None:
             try:
-                stories = [Story(id=s["id"], edition=edition.date, beat=s["beat"], items=tuple(by_id[i] for i in s["items"]),
-                                 score=s["score"], keywords=tuple(s["keywords"]), significance=s["significance"]) for s in cached]
-            except (KeyError, TypeError):
+                stories = [_story_from_json(s, edition.date, by_id) for s in cached["stories"]]
+                measured = [Story(id="", edition=edition.date, beat=b, items=(), score=0.0, metrics=m) for b, m in cached["measured"]]
+                record(history, edition.date, measured, stories)
+            except (KeyError, TypeError, ValueError):
                 stories = None
         if stories is None:
-            stories = select(stories_for_edition(edition, config), config)
-        fresh[key] = [{"id": s.id, "beat": s.beat, "items": [i.id for i in s.items], "score": s.score,
-                       "keywords": list(s.keywords), "significance": s.significance} for s in stories]
+            before = len(history.measured)
+            stories = edition_stories(edition, config, history, relevance)
+            cached = {"stories": [_story_to_json(s) for s in stories],
+                      "measured": [[b, m] for _, b, m in history.measured[before:]]}
+        fresh[key] = cached
         planned.append((edition, stories))
     if cache_path and fresh != cache:
         try:
@@ -108,26 +146,30 @@ def build(
     result = ingest(config, snapshots_dir, cache_dir=cache_dir, until=now)
     report.problems = list(result.problems)
     report.items = len(result.items)
+    archive = render.Archive(docs_dir)
+    report.notes.extend(archive.problems)
     if now is None:
         if not result.snapshots:
             report.notes.append("no snapshots found: nothing to build")
-            report.written, report.removed = _indexes_only(docs_dir, config)
+            writes = render.Writes()
+            archive.commit(config, writes)
+            report.written, report.removed = writes.written, writes.removed
             return report
         now = max(s.taken for s in result.snapshots)
     report.now = now
+    relevant, off_topic = split_relevant(result.items, config)
+    report.kept, report.off_topic = len(relevant), len(off_topic)
 
-    plan = plan_editions(config, result.items, now, cache_dir)
+    days = {s.taken.date() for s in result.snapshots}
+    plan = plan_editions(config, relevant, now, cache_dir, days)
     report.editions = len(plan)
-    existing, problems = render.scan(docs_dir)
-    report.notes.extend(problems)
-    by_edition: dict[dt.date, list[render.Entry]] = {}
-    for entry in existing:
-        by_edition.setdefault(entry.date, []).append(entry)
+    by_edition = archive.by_date()
+    archive.problems.clear()
 
     jobs: list[Job] = []
     keep: dict[dt.date, set[str]] = {}
     ranks: dict[str, int] = {}
-    writes = render.Writes()
+    edition_of: dict[str, dt.date] = {}
     for edition, stories in plan:
         report.stories += len(stories)
         on_disk = by_edition.get(edition.date, [])
@@ -135,19 +177,25 @@ def build(
         keep[edition.date] = {e.path for e in on_disk if e.hand_edited}
         report.hand_edited += len(keep[edition.date])
         for rank, story in enumerate(stories, start=1):
+            edition_of[story.id] = story.edition
             h = inputs_hash(story, config, writer)
             ranks[story.id] = rank
             if h in hashes:
                 # Same inputs: the text stands; only its place in the edition may move.
-                render.restamp(docs_dir, hashes[h], rank, story.significance, writes)
-                keep[edition.date].add(hashes[h].path)
+                entry = hashes[h]
+                archive.update(entry.path, rank=rank, significance=story.significance, lead=story.lead,
+                               thread=story.thread or story.id)
+                keep[edition.date].add(entry.path)
                 report.unchanged += 1
             else:
-                jobs.append(Job(story=story, beat=config.beat(story.beat), inputs_hash=h))
+                follows = edition_of.get(story.follows) if story.follows else None
+                jobs.append(Job(story=story, beat=config.beat(story.beat), inputs_hash=h,
+                                analysis=analyse(story), follows=follows))
 
     failed_editions: set[dt.date] = set()
-    taken = {e.path for e in existing}
-    for outcome in writer.write_all(jobs):
+    taken = set(archive.entries)
+    outcomes = sorted(writer.write_all(jobs), key=lambda o: (o.job.story.edition, ranks[o.job.story.id]))
+    for outcome in outcomes:
         story = outcome.job.story
         if outcome.briefing is None:
             message = outcome.error.message if outcome.error else "the writer returned no briefing"
@@ -156,26 +204,26 @@ def build(
             log(f"skipped story {story.id} of {story.edition} ({config.beat(story.beat).name}): {message}")
             continue
         briefing = outcome.briefing
-        same_story = [e for e in by_edition.get(story.edition, []) if not e.hand_edited and e.inputs_hash == briefing.inputs_hash]
-        # (the same story in an older layout is rewritten in place)
-        rel = same_story[0].path if same_story else render.briefing_path(briefing, taken - _stale(by_edition.get(story.edition, []), keep))
+        on_disk = by_edition.get(story.edition, [])
+        same_story = [e for e in on_disk if not e.hand_edited and e.story == story.id and e.path not in keep[story.edition]]
+        # The same story rewritten keeps its address; a new one gets a free one.
+        rel = same_story[0].path if same_story else render.briefing_path(briefing, taken - _stale(on_disk, keep))
         taken.add(rel)
         keep[story.edition].add(rel)
-        render.write_briefing(docs_dir, rel, briefing, outcome.job.beat, config, ranks[story.id], writes)
+        analysis = outcome.job.analysis.front_matter(story) if outcome.job.analysis else None
+        meta = render.front_matter(briefing, outcome.job.beat, config, ranks[story.id], analysis)
+        archive.put(rel, meta, render.briefing_body(briefing))
 
     # Generated briefings of a rebuilt edition that no story produced any more are removed,
     # unless a story of that edition failed (then the old ones stay until it succeeds).
-    # The index pages stop linking to them first, so a run killed in between leaves no broken link.
-    stale = [
-        entry.path
-        for edition, _ in plan
-        if edition.date not in failed_editions
-        for entry in by_edition.get(edition.date, [])
-        if not entry.hand_edited and entry.path not in keep[edition.date]
-    ]
-    report.notes.extend(render.write_indexes(docs_dir, config, writes, leaving=set(stale)))
-    for path in stale:
-        render.remove(docs_dir / path, writes, docs_dir)
+    for edition, _ in plan:
+        if edition.date in failed_editions:
+            continue
+        for entry in by_edition.get(edition.date, []):
+            if not entry.hand_edited and entry.path not in keep[edition.date]:
+                archive.drop(entry.path)
+    writes = render.Writes()
+    report.notes.extend(archive.commit(config, writes))
     report.written, report.removed = writes.written, writes.removed
     return report
 
@@ -184,9 +232,3 @@ def _stale(entries: list[render.Entry], keep: dict) -> set[str]:
     """Paths of an edition's generated briefings that are about to be replaced (their slugs may be reused)."""
     kept = set().union(*keep.values()) if keep else set()
     return {e.path for e in entries if not e.hand_edited and e.path not in kept}
-
-
-def _indexes_only(docs_dir: Path, config: Config) -> tuple[list[str], list[str]]:
-    writes = render.Writes()
-    render.write_indexes(docs_dir, config, writes)
-    return writes.written, writes.removed

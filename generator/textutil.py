@@ -39,6 +39,24 @@ def html_to_text(fragment: str) -> str:
     return normalize_space(html.unescape(stripped))
 
 
+_LATEX_HINT = re.compile(r"\\[A-Za-z'`^\"~=.]|\$[^$\n]+\$|\w--\w")
+
+
+def latex_to_text(text: str) -> str:
+    """LaTeX as arXiv feeds carry it ("Sebasti\\'an", "27--35\\%", "$\\alpha$") turned into the
+    characters it stands for (pylatexenc); text with no sign of LaTeX is returned as it is."""
+    if not text or not _LATEX_HINT.search(text):
+        return text
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    protected = re.sub(r"(?<!\\)%", r"\\%", text)  # a bare % is a comment in LaTeX, a percent sign here
+    try:
+        converted = LatexNodes2Text(math_mode="text", strict_latex_spaces=False).latex_to_text(protected)
+    except Exception:  # noqa: BLE001 - a parser failure leaves the text as the feed gave it
+        return text
+    return "\n".join(" ".join(line.split()) for line in converted.split("\n") if line.strip())
+
+
 def normalize_space(text: str) -> str:
     """Collapse runs of spaces, keep paragraph breaks as single newlines, drop control characters."""
     text = unicodedata.normalize("NFC", _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
@@ -81,7 +99,7 @@ def safe_url(url: str | None, base: str | None = None) -> str:
     return url
 
 
-_TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|oc|smid|cmpid)$", re.IGNORECASE)
+_TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|oc|smid|cmpid|mod|ito|ncid|taid|spm)$", re.IGNORECASE)
 
 
 def normalize_url(url: str) -> str:

@@ -39,6 +39,6 @@ def item(n: int, title: str, text: str, *, feed: str = "reddit", platform: str |
     )
 
 
-def story(items, beat: str = "open-models", significance: int = 5) -> Story:
+def story(items, beat: str = "open-models", significance: str = "high", lead: bool = True) -> Story:
     return Story(id=digest(*(i.id for i in items)), edition=items[0].published.date(), beat=beat,
-                 items=tuple(items), score=10.0, keywords=("tessera", "weights", "tooling"), significance=significance)
+                 items=tuple(items), score=10.0, keywords=("tessera", "weights", "tooling"), significance=significance, lead=lead)

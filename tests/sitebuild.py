@@ -171,12 +171,13 @@ def render_briefings(docs_dir: Path, briefings, config: Config) -> dict:
     writes = render.Writes()
     taken: set[str] = set()
     paths = {}
+    placed = []
     for rank, briefing in enumerate(briefings, start=1):
         rel = render.briefing_path(briefing, taken)
         taken.add(rel)
-        render.write_briefing(docs_dir, rel, briefing, config.beat(briefing.story.beat), config, rank, writes)
+        placed.append((rel, briefing, config.beat(briefing.story.beat), rank))
         paths[rel] = briefing
-    problems = render.write_indexes(docs_dir, config, writes)
+    problems = render.write_briefings(docs_dir, config, placed, writes)
     assert problems == [], problems
     return paths
 

@@ -97,7 +97,7 @@ def entries(built_site):
 
 def lead_of(entries):
     latest = max(e.date for e in entries)
-    return min((e for e in entries if e.date == latest), key=lambda e: (-e.significance, e.rank, e.path))
+    return min((e for e in entries if e.date == latest), key=lambda e: (not e.lead, e.rank, e.path))
 
 
 # --- a reader: one browser context, its requests and console recorded --------------------

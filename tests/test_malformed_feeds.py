@@ -292,7 +292,7 @@ def test_every_corpus_item_renders_as_literal_text(tmp_path):
     assert set(by_feed) == {f for f, (n, _) in EXPECTED.items() if n}
     briefings = []
     for n, (feed_id, items) in enumerate(sorted(by_feed.items())):
-        story = Story(id=f"corpus-{feed_id}", edition=TAKEN.date(), beat="open-models", items=tuple(items), score=1.0, significance=3)
+        story = Story(id=f"corpus-{feed_id}", edition=TAKEN.date(), beat="open-models", items=tuple(items), score=1.0, significance="medium")
         paragraphs = tuple((Span(f"{item.author or item.feed_title} on {item.title}: "), Span(item.text[:300], source=k, quote=True))
                            for k, item in enumerate(items))
         briefings.append(Briefing(story=story, headline=items[0].title, teaser=items[-1].text[:200], paragraphs=paragraphs,

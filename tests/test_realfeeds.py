@@ -135,7 +135,7 @@ def briefing_for(name: str) -> Briefing | None:
         return None
     chosen = sorted(items, key=lambda i: (i.published, i.id), reverse=True)[:12]
     story = Story(id=digest(name), edition=chosen[0].published.date(), beat="real", items=tuple(chosen), score=1.0,
-                  keywords=(), significance=3)
+                  keywords=(), significance="medium")
     try:
         return write_briefing(story, BEAT, digest("real", name))
     except WriterError:  # no quotable sentence: a plain briefing that still cites every item

@@ -53,10 +53,18 @@ def test_link_targets_are_http_only():
     assert 'href="https://example.org/x?a=1&amp;b=%3C2%3E"' in html
 
 
+def put(docs, rel, briefing, rank=1, analysis=None):
+    """A briefing written as the pipeline writes it: into the archive, committed in one step."""
+    archive = render.Archive(docs)
+    archive.put(rel, render.front_matter(briefing, BEATS[0], config(), rank, analysis), render.briefing_body(briefing))
+    writes = render.Writes()
+    assert archive.commit(config(), writes) == []
+    return writes
+
+
 def test_briefing_file_front_matter_and_footnotes(tmp_path):
     b = write_briefing(story(TEXTS), BEATS[0], "hash123")
-    writes = render.Writes()
-    render.write_briefing(tmp_path, "briefings/2026/11/21/x.md", b, BEATS[0], config(), 1, writes)
+    put(tmp_path, "briefings/2026/11/21/x.md", b)
     post = frontmatter.load(tmp_path / "briefings/2026/11/21/x.md")
     meta = post.metadata
     assert meta["title"] == b.headline
@@ -72,7 +80,8 @@ def test_briefing_file_front_matter_and_footnotes(tmp_path):
     # The disclaimer is drawn by the page template from the front matter (tests/test_site.py
     # checks its wording on the built page); everything it needs is there, none of it in the body.
     assert "brief-disclaimer" not in body and "language model" not in body and "inaccuracies" not in body
-    assert meta["posts"] == len(TEXTS)
+    assert meta["posts"] == len(TEXTS) == sum(meta["platforms"].values())
+    assert meta["significance"] == "high" and meta["lead"] is True and meta["thread"] == b.story.id
     assert set(meta["fidelity"]) == {"cited_sentences", "verbatim_quotes"}
     # numbered by first appearance, one footnote per source
     refs = [int(n) for n in __import__("re").findall(r"\[\^(\d+)\](?!:)", body)]
@@ -107,8 +116,7 @@ def test_the_model_is_kept_on_one_line_as_the_disclaimer_shows_it():
 
 def test_hand_edited_flag_is_read_back(tmp_path):
     b = write_briefing(story(TEXTS), BEATS[0], "h")
-    writes = render.Writes()
-    render.write_briefing(tmp_path, "briefings/2026/11/21/x.md", b, BEATS[0], config(), 1, writes)
+    put(tmp_path, "briefings/2026/11/21/x.md", b)
     path = tmp_path / "briefings/2026/11/21/x.md"
     path.write_text(path.read_text().replace("edited_by_hand: false", "edited_by_hand: true"))
     (entry,), problems = render.scan(tmp_path)
@@ -123,131 +131,84 @@ def test_write_if_changed_writes_nothing_the_second_time(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-# --- related briefings: a front-matter key, not Markdown ------------------------------
+# --- links between briefings: front-matter keys worked out from the whole archive ------
 
-def _three_briefings(docs):
-    """Three briefings on one beat, a day apart, written as the pipeline writes them."""
+def _briefings(docs, threads=("t0", "t1", "t2")):
+    """Three briefings on one beat, a day apart (each of the story named in ``threads``)."""
+    import dataclasses
     import datetime as dt
 
     paths = []
-    writes = render.Writes()
+    archive = render.Archive(docs)
     for n in range(3):
         when = dt.datetime(2026, 11, 20 + n, 9, 0, tzinfo=dt.timezone.utc)
         items = [item(10 * n + k, f"Tessera {n} post {k}", f"Tessera weights, day {n}, voice {k}.", when=when) for k in range(3)]
-        b = write_briefing(story(items), BEATS[0], f"h{n}")
+        s = dataclasses.replace(story(items), thread=threads[n])
+        b = write_briefing(s, BEATS[0], f"h{n}")
         rel = render.briefing_path(b, set(paths))
-        render.write_briefing(docs, rel, b, BEATS[0], config(), 1, writes)
+        archive.put(rel, render.front_matter(b, BEATS[0], config(), 1), render.briefing_body(b))
         paths.append(rel)
-    assert render.write_indexes(docs, config(), writes) == []
+    writes = render.Writes()
+    assert archive.commit(config(), writes) == []
     return paths, writes
 
 
 def test_related_briefings_are_listed_in_front_matter_not_in_the_markdown(tmp_path):
-    paths, _ = _three_briefings(tmp_path)
+    paths, _ = _briefings(tmp_path)
     entries, _ = render.scan(tmp_path)
     for entry in entries:
         text = (tmp_path / entry.path).read_text(encoding="utf-8")
         post = frontmatter.loads(text)
-        want = [e.path for e in render.related_entries(entry, entries)]
-        assert post["related"] == want
-        # the key sits in a fixed place, and the file is exactly what compose writes for it
+        assert post["related"] == [e.path for e in render.related_entries(entry, entries)]
         keys = list(post.metadata)
-        assert keys[keys.index("sources") + 1] == "related" and keys[keys.index("related") + 1] == "generator"
+        assert keys == [k for k in render.KEY_ORDER if k in keys]  # the canonical order
         assert render.compose(post.metadata, post.content) == text
-        assert "More briefings" not in post.content and render.RELATED_START not in text and "brief-related" not in text
-    newest = tmp_path / paths[2]
-    assert frontmatter.load(newest)["related"] == [paths[1], paths[0]]  # same beat, newest first
+        assert "More briefings" not in post.content and "brief-related" not in text
+    assert frontmatter.load(tmp_path / paths[2])["related"] == [paths[1], paths[0]]  # same beat, newest first
     assert frontmatter.load(tmp_path / paths[0])["related"] == []  # nothing earlier
-    assert "\nrelated: []\n" in (tmp_path / paths[0]).read_text(encoding="utf-8")
 
 
-def test_a_fresh_briefing_has_the_key_empty_in_its_place(tmp_path):
-    b = write_briefing(story(TEXTS), BEATS[0], "h")
-    meta = render.front_matter(b, BEATS[0], config(), 1)
-    assert meta["related"] == []
-    keys = list(meta)
-    assert keys.index("related") == keys.index("sources") + 1
-    # with_related writes the key as compose would have written it in the first place
-    text = render.compose(meta, render.briefing_body(b))
-    paths = ["briefings/2026/11/20/a-b.md", "briefings/2026/11/19/c.md"]
-    assert render.with_related(text, paths) == render.compose({**meta, "related": paths}, render.briefing_body(b))
-    assert render.with_related(render.with_related(text, paths), []) == text
+def test_briefings_of_one_story_link_back_and_forward(tmp_path):
+    paths, _ = _briefings(tmp_path, threads=("s", "s", "other"))
+    first, second, third = (frontmatter.load(tmp_path / p) for p in paths)
+    assert "follows" not in first.metadata and first["updates"] == [paths[1]]
+    assert second["follows"] == paths[0] and "updates" not in second.metadata
+    # a briefing of the same story is a follow-up or an update, never also a "related" one
+    assert paths[0] not in second["related"] and paths[1] not in first["related"]
+    assert "follows" not in third.metadata and third["related"] == [paths[1], paths[0]]
 
 
-def test_updating_related_rewrites_only_what_changed(tmp_path):
-    paths, _ = _three_briefings(tmp_path)
+def test_a_commit_with_nothing_new_writes_nothing_and_a_drop_updates_only_what_named_it(tmp_path):
+    paths, _ = _briefings(tmp_path)
     again = render.Writes()
-    render.write_indexes(tmp_path, config(), again)
-    assert [w for w in again.written if w.startswith("briefings/")] == []
-    # a briefing about to be removed leaves the lists that named it, and only those files change
+    render.Archive(tmp_path).commit(config(), again)
+    assert again.written == [] and again.removed == []
+    archive = render.Archive(tmp_path)
+    archive.drop(paths[0])
     leaving = render.Writes()
-    render.write_indexes(tmp_path, config(), leaving, leaving={paths[0]})
+    archive.commit(config(), leaving)
     assert sorted(w for w in leaving.written if w.startswith("briefings/")) == sorted([paths[1], paths[2]])
+    assert leaving.removed == [paths[0]] and not (tmp_path / paths[0]).exists()
     assert frontmatter.load(tmp_path / paths[2])["related"] == [paths[1]]
 
 
-OLD_BLOCK = """
-<!-- more-briefings:start -->
-
-<div class="brief-related" markdown>
-
-## More briefings { data-search-exclude }
-
-<article class="teaser" markdown>
-
-[Open Models](../../../../beats/open-models.md){ .teaser__beat } · 21 Nov 2026 · 1 min read
-{ .teaser__meta data-search-exclude }
-
-### [An older headline](../21/an-older-one.md) { data-search-exclude }
-
-An older teaser.
-{ .teaser__text }
-
-</article>
-
-</div>
-
-<!-- more-briefings:end -->
-"""
-
-
-def old_layout(text: str) -> str:
-    """A briefing file as layouts before version 4 wrote it: no related key, a Markdown block at the end."""
-    head, sep, body = text.partition("\n---\n")
-    lines = head.split("\n")
-    at = lines.index(next(line for line in lines if line.startswith("related:")))
-    end = at + 1
-    while end < len(lines) and lines[end].startswith("- "):
-        end += 1
-    return "\n".join(lines[:at] + lines[end:]).replace(f"render: '{render.RENDER_VERSION}'", "render: '3'") + sep + body + OLD_BLOCK
-
-
-def test_old_layout_briefings_get_the_key_and_lose_the_markdown_block(tmp_path):
-    paths, _ = _three_briefings(tmp_path)
-    new = {p: (tmp_path / p).read_text(encoding="utf-8") for p in paths}
-    for p in paths:
-        (tmp_path / p).write_text(old_layout(new[p]), encoding="utf-8")
-        assert render.RELATED_START in (tmp_path / p).read_text(encoding="utf-8")
-    hand = tmp_path / paths[2]
-    hand_text = old_layout(new[paths[2]]).replace("edited_by_hand: false", "edited_by_hand: true")
-    hand.write_text(hand_text, encoding="utf-8")
-    writes = render.Writes()
-    render.write_indexes(tmp_path, config(), writes)
-    for p in paths[:2]:
-        assert (tmp_path / p).read_text(encoding="utf-8") == new[p].replace(f"render: '{render.RENDER_VERSION}'", "render: '3'")
-    assert hand.read_text(encoding="utf-8") == hand_text  # edited by hand: never rewritten
-    assert paths[2] not in writes.written
-    again = render.Writes()
-    render.write_indexes(tmp_path, config(), again)
-    assert [w for w in again.written if w.startswith("briefings/")] == []
-
-
 def test_hand_edited_briefings_keep_their_related_list(tmp_path):
-    paths, _ = _three_briefings(tmp_path)
+    paths, _ = _briefings(tmp_path)
     victim = tmp_path / paths[2]
     text = victim.read_text(encoding="utf-8").replace("edited_by_hand: false", "edited_by_hand: true")
     text = text.replace(f"- {paths[0]}\n", "")  # a contributor trimmed the list
     victim.write_text(text, encoding="utf-8")
     writes = render.Writes()
-    render.write_indexes(tmp_path, config(), writes)
+    render.Archive(tmp_path).commit(config(), writes)
     assert victim.read_text(encoding="utf-8") == text and paths[2] not in writes.written
+
+
+def test_every_post_the_page_counts_can_be_reached_from_it():
+    posts = TEXTS + [item(4, "Another Tessera thread", "Nothing quotable", feed="reddit", author="u/other")]
+    b = write_briefing(story(posts), BEATS[0], "h")
+    body = render.briefing_body(b)
+    footnoted = body.count("\n[^")
+    listed = body.split("## Also in the conversation")[1].count("\n- ") if "Also in the conversation" in body else 0
+    assert footnoted + listed == len(posts) == render.front_matter(b, BEATS[0], config(), 1)["posts"]
+    for post in posts:
+        assert post.url in body

@@ -67,12 +67,13 @@ def index(tmp_path_factory) -> tuple[list[dict], dict[int, str], Briefing]:
     taken: set[str] = set()
     paths: dict[int, str] = {}
     briefings = [_briefing(1, "open-models", 20), _briefing(2, "policy", 21), _briefing(3, "open-models", 22)]
+    placed = []
     for n, b in enumerate(briefings, start=1):
         rel = render.briefing_path(b, taken)
         taken.add(rel)
         paths[n] = rel
-        render.write_briefing(docs, rel, b, beats[b.story.beat], cfg, 1, writes)
-    render.write_indexes(docs, cfg, writes)
+        placed.append((rel, b, beats[b.story.beat], 1))
+    render.write_briefings(docs, cfg, placed, writes)
     site = build_site_from_docs(docs, cfg, tmp)
     data = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     return data["docs"], paths, briefings[0]

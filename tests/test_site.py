@@ -150,7 +150,7 @@ def headline_link(teaser: Node) -> Node:
 
 def lead_of(entries):
     latest = max(e.date for e in entries)
-    return min((e for e in entries if e.date == latest), key=lambda e: (-e.significance, e.rank, e.path))
+    return min((e for e in entries if e.date == latest), key=lambda e: (not e.lead, e.rank, e.path))
 
 
 # --- front page -----------------------------------------------------------------------
@@ -229,8 +229,8 @@ def test_briefing_page_has_its_parts_in_reading_order(pub):
         assert resolve(pub.site, path, date.attrs["href"]) == (pub.site / "archive" / f"{entry.date:%Y-%m}" / "index.html").resolve()
         assert meta.find("span", "brief-readtime").clean_text() == f"{entry.reading_time} min read"
         significance = meta.find("span", "brief-significance")
-        assert significance.clean_text() == render.significance_label(entry.significance)
-        assert significance.attrs["title"] == f"Significance {entry.significance} of 5"
+        assert significance.clean_text() == f"{render.significance_label(entry.significance)} significance"
+        assert (meta.find("span", "brief-lead") is not None) == entry.lead
         teaser = main.find("p", "brief-teaser")
         assert teaser.clean_text() == " ".join(entry.description.split())
         mix = main.find("div", "pmix")

@@ -16,14 +16,16 @@ their bytes change, so a rebuild with nothing new writes nothing.
 from ..models import platform_label  # noqa: F401
 from .briefing import (  # noqa: F401
     BRIEFINGS_DIR,
+    FOLLOWS_KEY,
     FOOTNOTES_MARKER,
     HAND_EDITED_KEY,
     HOME_EDITIONS,
-    RELATED_END,
+    KEY_ORDER,
+    LEVELS,
     RELATED_KEY,
-    RELATED_START,
     RENDER_VERSION,
     SIGNIFICANCE_LABELS,
+    UPDATES_KEY,
     WORDS_PER_MINUTE,
     briefing_body,
     briefing_path,
@@ -33,15 +35,15 @@ from .briefing import (  # noqa: F401
     h,
     md_escape,
     md_link_target,
+    ordered,
     platform_counts,
     platform_mix_html,
     reading_time,
-    related_yaml,
     significance_label,
-    with_related,
 )
 from .entries import (  # noqa: F401
     Entry,
+    entry_from_meta,
     read_front_matter,
     scan,
 )
@@ -60,11 +62,10 @@ from .pages import (  # noqa: F401
     teaser_markdown,
 )
 from .files import (  # noqa: F401
+    Archive,
     WriteError,
     Writes,
     remove,
-    restamp,
-    write_briefing,
+    write_briefings,
     write_if_changed,
-    write_indexes,
 )

@@ -11,7 +11,6 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 import frontmatter
-from frontmatter.default_handlers import YAMLHandler
 from slugify import slugify
 
 from ..models import Beat, Briefing, Config, Item, Span, platform_label
@@ -21,16 +20,20 @@ from ..textutil import one_line, safe_url
 BRIEFINGS_DIR = "briefings"
 #: Bump when the layout of briefing files changes: briefings of the editions
 #: being built are then written again (the Claude writer answers from its
-#: response cache where it has one). 5: the disclaimer comes from the page
-#: template (overrides/partials/briefing-disclaimer.html), not the Markdown.
-RENDER_VERSION = "5"
-#: Front-matter key listing the related briefings ("More briefings") as paths under docs/;
-#: write_indexes fills it in, the page template shows them (overrides/partials/briefing-related.html).
+#: response cache where it has one).
+RENDER_VERSION = "6"
+#: Front-matter keys that link briefings (paths under docs/), set for every briefing by
+#: Archive.commit from the whole archive: "More briefings", and the briefings of the same
+#: story before ("Follows") and after ("Update") it.
 RELATED_KEY = "related"
-#: Markers of the "More briefings" block that layouts before version 4 wrote into the
-#: Markdown of each briefing; write_indexes removes the block when it sets RELATED_KEY.
-RELATED_START = "<!-- more-briefings:start -->"
-RELATED_END = "<!-- more-briefings:end -->"
+FOLLOWS_KEY = "follows"
+UPDATES_KEY = "updates"
+#: The order of a briefing's front-matter keys (others, from a hand-edited file, follow).
+KEY_ORDER = (
+    "title", "date", "published", "categories", "beat", "description", "rank", "lead", "significance",
+    "reading_time", "posts", "platforms", "keywords", "story", "thread", "sources", RELATED_KEY, FOLLOWS_KEY,
+    UPDATES_KEY, "analysis", "generator", "edited_by_hand", "fidelity",
+)
 #: Front-matter key a contributor sets to protect a briefing from regeneration.
 HAND_EDITED_KEY = "edited_by_hand"
 #: Editions shown in full on the home page.
@@ -98,11 +101,9 @@ def briefing_path(briefing: Briefing, taken: set[str]) -> str:
     return path
 
 
-def platform_counts(items: Iterable[Item], platform_of: dict[str, str]) -> dict[str, int]:
-    counts: Counter = Counter()
-    for item in items:
-        for platform in sorted({platform_of.get(f, item.platform) for f in item.feeds} or {item.platform}):
-            counts[platform] += 1
+def platform_counts(items: Iterable[Item]) -> dict[str, int]:
+    """Posts per platform, each post counted once (so the counts add up to the posts)."""
+    counts: Counter = Counter(item.platform for item in items)
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -130,9 +131,8 @@ def _published(briefing: Briefing, config: Config) -> dt.datetime:
     return min(end, max(latest, end - dt.timedelta(hours=config.site.edition_window_hours)))
 
 
-def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int) -> dict:
+def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int, analysis: dict | None = None) -> dict:
     numbers = _footnote_numbers(briefing.paragraphs)
-    platform_of = {feed.id: feed.platform for feed in config.feeds}
     sources = []
     for index, number in sorted(numbers.items(), key=lambda kv: kv[1]):
         item = briefing.sources[index]
@@ -143,6 +143,7 @@ def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int) -> d
             "published": item.published.isoformat(),
             "author": item.author,
             "feed": item.outlet or item.feed_title,
+            **({"words_by": item.text_by} if item.text_by else {}),
         })
     generator = {"writer": briefing.writer, "inputs_hash": briefing.inputs_hash, "render": RENDER_VERSION}
     model = one_line(briefing.model or "")
@@ -157,17 +158,21 @@ def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int) -> d
         "beat": beat.id,
         "description": one_line(briefing.teaser),
         "rank": rank,
+        "lead": briefing.story.lead,
         "significance": briefing.story.significance,
         "reading_time": reading_time(briefing),
         "posts": len(briefing.story.items),
-        "platforms": platform_counts(briefing.story.items, platform_of),
+        "platforms": platform_counts(briefing.story.items),
         "keywords": list(briefing.story.keywords),
         "story": briefing.story.id,
+        "thread": briefing.story.thread or briefing.story.id,
         "sources": sources,
-        RELATED_KEY: [],  # filled in by write_indexes, once every briefing is on disk
+        RELATED_KEY: [],  # the links between briefings are set by Archive.commit, from the whole archive
         "generator": generator,
         HAND_EDITED_KEY: False,
     }
+    if analysis:
+        meta["analysis"] = analysis
     fidelity = briefing.extra.get("fidelity")
     if isinstance(fidelity, dict):
         meta["fidelity"] = {str(k): float(v) for k, v in sorted(fidelity.items())}
@@ -190,11 +195,13 @@ def platform_mix_html(platforms: Sequence[tuple[str, int]] | dict[str, int]) -> 
     )
 
 
-SIGNIFICANCE_LABELS = {5: "Lead story", 4: "Major", 3: "Notable", 2: "Minor", 1: "Brief"}
+#: Significance levels as readers see them (generator/cluster.py sets them).
+SIGNIFICANCE_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
+LEVELS = tuple(SIGNIFICANCE_LABELS)
 
 
-def significance_label(level: int) -> str:
-    return SIGNIFICANCE_LABELS.get(level, "Brief")
+def significance_label(level: str) -> str:
+    return SIGNIFICANCE_LABELS.get(level, "Low")
 
 
 def briefing_body(briefing: Briefing) -> str:
@@ -218,6 +225,12 @@ def briefing_body(briefing: Briefing) -> str:
         if not quotes:
             quotes = [s.text for p in briefing.paragraphs for s in p if s.source == index and s.quote]
         lines.append(f"[^{number}]: {footnote_text(item, quotes)}")
+    # Every post the page counts can be reached from it: those not in a footnote are listed here.
+    cited_ids = {briefing.sources[index].id for index in numbers}
+    others = [item for item in briefing.story.items if item.id not in cited_ids]
+    if others:
+        lines += ["", f"## Also in the conversation {{ .brief-also #also }}", ""]
+        lines += [f"- {footnote_text(item, ())}" for item in sorted(others, key=lambda i: (i.published, i.id))]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -263,7 +276,7 @@ def footnote_text(item: Item, quotes: Sequence[str]) -> str:
     return text
 
 
-#: How front matter is serialized: compose and related_yaml must agree byte for byte.
+#: How front matter is serialized.
 _DUMP_OPTIONS = {"sort_keys": False, "allow_unicode": True, "width": 100}
 
 
@@ -272,44 +285,8 @@ def compose(meta: dict, body: str) -> str:
     return frontmatter.dumps(post, **_DUMP_OPTIONS) + "\n"
 
 
-def related_yaml(paths: Sequence[str]) -> str:
-    """The ``related:`` key exactly as compose writes it in a front matter, ending with a newline."""
-    return YAMLHandler().export({RELATED_KEY: list(paths)}, **_DUMP_OPTIONS) + "\n"
-
-
-# The related key's lines in a front matter (its list items start a line with "- ", long
-# values continue on indented lines), and the key front_matter puts after it.
-_RELATED_LINES = re.compile(rf"^{RELATED_KEY}:.*\n(?:[ -].*\n)*", re.M)
-_AFTER_RELATED = re.compile(r"^generator:", re.M)
-
-
-def with_related(text: str, paths: Sequence[str]) -> str:
-    """A briefing file's text with ``related:`` set to ``paths``, where and as compose writes it.
-
-    Only that key changes: the rest of the file stays byte for byte (re-serializing the
-    whole front matter for every briefing would cost more than the rest of the pass). A
-    file of a layout before version 4 gets the key before ``generator:`` and loses the
-    "More briefings" block from its Markdown, so it reads as compose would write it.
-    """
-    end = text.find("\n---\n", 4) if text.startswith("---\n") else -1
-    if end < 0:
-        return text  # no front matter: scan does not list such a file
-    head, rest = text[4 : end + 1], text[end + 1 :]
-    segment = related_yaml(paths)
-    found = _RELATED_LINES.search(head)
-    if found:
-        head = head[: found.start()] + segment + head[found.end() :]
-    else:
-        anchor = _AFTER_RELATED.search(head)
-        at = anchor.start() if anchor else len(head)
-        head = head[:at] + segment + head[at:]
-    return "---\n" + head + _without_related_block(rest)
-
-
-def _without_related_block(text: str) -> str:
-    start = text.find(RELATED_START)
-    stop = text.find(RELATED_END, start) if start >= 0 else -1
-    if stop < 0:
-        return text
-    after = text[stop + len(RELATED_END) :].strip("\n")
-    return text[:start].rstrip("\n") + "\n" + (f"\n{after}\n" if after else "")
+def ordered(meta: dict) -> dict:
+    """Front matter in the canonical key order (KEY_ORDER first, then any other keys as they came)."""
+    out = {key: meta[key] for key in KEY_ORDER if key in meta}
+    out.update((key, value) for key, value in meta.items() if key not in out)
+    return out

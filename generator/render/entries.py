@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from .briefing import BRIEFINGS_DIR, HAND_EDITED_KEY, RELATED_KEY
+from .briefing import BRIEFINGS_DIR, HAND_EDITED_KEY, LEVELS, RELATED_KEY
 
 
 # --- data read back from docs/ -------------------------------------------------
@@ -26,7 +26,8 @@ class Entry:
     beat: str
     rank: int
     reading_time: int
-    significance: int
+    #: "high", "medium" or "low".
+    significance: str
     writer: str
     inputs_hash: str
     hand_edited: bool
@@ -35,9 +36,17 @@ class Entry:
     platforms: tuple[tuple[str, int], ...] = ()
     published: str = ""
     render_version: str = ""
-    #: Paths under docs/ of the related briefings its front matter lists; None without the key
-    #: (layouts before version 4 kept them in the Markdown).
-    related: tuple[str, ...] | None = None
+    #: Paths under docs/ of the related briefings its front matter lists.
+    related: tuple[str, ...] = ()
+    #: True for the lead story of its edition.
+    lead: bool = False
+    #: The story it tells and the conversation (thread) that story belongs to.
+    story: str = ""
+    thread: str = ""
+    #: Number of posts behind it.
+    posts: int = 0
+    #: The whole front matter, as read.
+    meta: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -70,12 +79,6 @@ def _parse_front_matter(head: str) -> dict | None:
     return meta if isinstance(meta, dict) else None
 
 
-#: The entries of the last scan, by (path under docs/, front matter text). pipeline.build
-#: scans docs/ and write_indexes scans it again: files whose front matter did not change
-#: are not parsed twice (YAML is most of a scan's time).
-_last_scan: dict[tuple[str, str | None], Entry | None] = {}
-
-
 def scan(docs_dir: Path) -> tuple[list[Entry], list[str]]:
     """Every briefing under docs/briefings/, oldest first, plus problems with unreadable ones."""
     root = docs_dir / BRIEFINGS_DIR
@@ -83,28 +86,21 @@ def scan(docs_dir: Path) -> tuple[list[Entry], list[str]]:
     problems: list[str] = []
     if not root.is_dir():
         return entries, problems
-    seen: dict[tuple[str, str | None], Entry | None] = {}
     for path in sorted(root.rglob("*.md")):
         rel = path.relative_to(docs_dir).as_posix()
-        try:
-            head = _front_matter_text(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            head = None
-        key = (rel, head)
-        if key in _last_scan:
-            entry = _last_scan[key]
-        else:
-            meta = _parse_front_matter(head) if head is not None else None
-            entry = _entry_from_meta(rel, meta) if meta else None
-        seen[key] = entry
+        meta = read_front_matter(path)
+        entry = _entry_from_meta(rel, meta) if meta else None
         if entry is None:
             problems.append(f"{rel}: no readable front matter with title, date and categories; left out of the index pages")
             continue
         entries.append(entry)
-    _last_scan.clear()
-    _last_scan.update(seen)
     entries.sort(key=lambda e: (e.date, e.rank, e.path))
     return entries, problems
+
+
+def entry_from_meta(rel: str, meta: dict) -> Entry | None:
+    """An Entry for a briefing at ``rel`` (path under docs/) with this front matter, or None."""
+    return _entry_from_meta(rel, meta)
 
 
 def _entry_from_meta(rel: str, meta: dict) -> Entry | None:
@@ -128,7 +124,12 @@ def _entry_from_meta(rel: str, meta: dict) -> Entry | None:
             beat=str(meta.get("beat") or ""),
             rank=int(meta.get("rank", 99)),
             reading_time=int(meta.get("reading_time", 1)),
-            significance=int(meta.get("significance", 1)),
+            significance=_level(meta.get("significance")),
+            lead=bool(meta.get("lead", False)),
+            story=str(meta.get("story") or ""),
+            thread=str(meta.get("thread") or meta.get("story") or ""),
+            posts=int(meta.get("posts") or 0),
+            meta=meta,
             writer=str(generator.get("writer", "")),
             inputs_hash=str(generator.get("inputs_hash", "")),
             render_version=str(generator.get("render", "")),
@@ -137,7 +138,16 @@ def _entry_from_meta(rel: str, meta: dict) -> Entry | None:
             source_names=tuple(sorted({str(s.get("feed") or s.get("author") or "") for s in sources if isinstance(s, dict)} - {""})),
             platforms=tuple((str(k), int(v)) for k, v in platforms.items()) if isinstance(platforms, dict) else (),
             published=str(meta.get("published", "")),
-            related=tuple(str(p) for p in related) if isinstance(related, list) else None,
+            related=tuple(str(p) for p in related) if isinstance(related, list) else (),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+
+
+def _level(value) -> str:
+    """A significance level; a number (layouts before version 6: 1 to 5) becomes the nearest level."""
+    if isinstance(value, str) and value in LEVELS:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "high" if value >= 5 else "medium" if value >= 3 else "low"
+    return "low"

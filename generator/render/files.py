@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from ..atomic import write_atomic
 from ..errors import BriefingsError
-from ..models import Beat, Briefing, Config
-from .briefing import briefing_body, compose, front_matter, with_related
-from .entries import Entry, scan
+from ..models import Config
+from .briefing import FOLLOWS_KEY, RELATED_KEY, UPDATES_KEY, briefing_body, compose, front_matter, ordered
+from .entries import Entry, entry_from_meta, scan
 from .pages import RelatedIndex, about_page, archive_index, beat_page, beats_index, home_page, json_feed, month_page, related_entries, rss_feed
 
 
@@ -63,44 +64,128 @@ def remove(path: Path, writes: Writes, docs_dir: Path) -> None:
         parent = parent.parent
 
 
-def write_briefing(docs_dir: Path, rel: str, briefing: Briefing, beat: Beat, config: Config, rank: int, writes: Writes) -> None:
-    meta = front_matter(briefing, beat, config, rank)
-    body = briefing_body(briefing)
-    write_if_changed(docs_dir / rel, compose(meta, body), writes, docs_dir)
+def _body_of(text: str) -> str:
+    """A briefing file's Markdown after its front matter."""
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end >= 0:
+            return text[end + 5 :].lstrip("\n")
+    return text
 
 
-def restamp(docs_dir: Path, entry: Entry, rank: int, significance: int, writes: Writes) -> None:
-    """Update an unchanged briefing's place in its edition without rewriting its text."""
-    if (entry.rank, entry.significance) == (rank, significance):
-        return
-    path = docs_dir / entry.path
-    text = path.read_text(encoding="utf-8")
-    end = text.find("\n---\n", 4)
-    head, body = text[: end + 5], text[end + 5 :]
-    head = re.sub(r"(?m)^rank: \d+$", f"rank: {rank}", head, count=1)
-    head = re.sub(r"(?m)^significance: \d+$", f"significance: {significance}", head, count=1)
-    write_if_changed(path, head + body, writes, docs_dir)
+class Archive:
+    """The briefings under docs/, loaded once, changed in memory, written in one step.
 
-
-def write_indexes(docs_dir: Path, config: Config, writes: Writes, leaving: set[str] = frozenset()) -> list[str]:
-    """Refresh each briefing's related briefings and every index page from the briefings on disk.
-
-    ``leaving`` names briefings about to be removed: nothing links to them any more.
-    Briefings edited by hand are never rewritten.
+    A build puts new briefings in, restamps kept ones (their rank and level in
+    an edition) and drops stale ones; :meth:`commit` then works out every
+    briefing's links (related briefings, and the earlier and later briefings of
+    the same story) from the whole archive, writes the briefings whose front
+    matter or text changed, then the index pages and feeds, and removes what
+    was dropped last, so that no page links to a removed one. A briefing edited
+    by hand is never rewritten.
     """
-    entries, problems = scan(docs_dir)
-    entries = [e for e in entries if e.path not in leaving]
-    beats = {b.id: b for b in config.beats}
-    related = RelatedIndex(entries)
+
+    def __init__(self, docs_dir: Path):
+        self.docs_dir = docs_dir
+        entries, self.problems = scan(docs_dir)
+        self.entries: dict[str, Entry] = {e.path: e for e in entries}
+        self._loaded = {e.path: e.meta for e in entries}
+        self._bodies: dict[str, str] = {}
+        self._dropped: set[str] = set()
+
+    def by_date(self) -> dict[dt.date, list[Entry]]:
+        out: dict[dt.date, list[Entry]] = defaultdict(list)
+        for entry in self.entries.values():
+            out[entry.date].append(entry)
+        return out
+
+    def put(self, rel: str, meta: dict, body: str | None = None) -> None:
+        """Set a briefing's front matter (and text, for a new one) at ``rel``."""
+        entry = entry_from_meta(rel, meta)
+        if entry is None:
+            raise ValueError(f"{rel}: front matter without title, date or categories")
+        self.entries[rel] = entry
+        self._dropped.discard(rel)
+        if body is not None:
+            self._bodies[rel] = body
+
+    def update(self, rel: str, **fields) -> None:
+        """Change some front-matter keys of a briefing already in the archive."""
+        entry = self.entries[rel]
+        meta = dict(entry.meta or {})
+        meta.update(fields)
+        self.put(rel, meta)
+
+    def drop(self, rel: str) -> None:
+        self.entries.pop(rel, None)
+        self._bodies.pop(rel, None)
+        if rel in self._loaded:
+            self._dropped.add(rel)
+
+    def commit(self, config: Config, writes: Writes) -> list[str]:
+        """Write every change under docs/ (see the class); returns problems found on the way."""
+        entries = sorted(self.entries.values(), key=lambda e: (e.date, e.rank, e.path))
+        links = _links(entries)
+        for entry in entries:
+            meta = entry.meta or {}
+            if not entry.hand_edited:
+                meta = ordered({**meta, **links[entry.path]})
+                meta = {k: v for k, v in meta.items() if v is not None}
+            body = self._bodies.get(entry.path)
+            if body is None and meta == self._loaded.get(entry.path):
+                continue  # nothing about this briefing changed
+            if entry.hand_edited and body is None:
+                continue
+            path = self.docs_dir / entry.path
+            if body is None:
+                try:
+                    body = _body_of(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError) as exc:
+                    self.problems.append(f"{entry.path}: cannot be read again to update its links ({exc})")
+                    continue
+            write_if_changed(path, compose(meta, body), writes, self.docs_dir)
+            final = entry_from_meta(entry.path, meta)
+            if final is not None:
+                self.entries[entry.path] = final
+        _write_pages(self.docs_dir, config, sorted(self.entries.values(), key=lambda e: (e.date, e.rank, e.path)), writes)
+        for rel in sorted(self._dropped):
+            remove(self.docs_dir / rel, writes, self.docs_dir)
+        return list(self.problems)
+
+
+def write_briefings(docs_dir: Path, config: Config, placed, writes: Writes) -> list[str]:
+    """Put briefings at the given paths and commit the archive (for callers outside the
+    pipeline: tests, benchmarks). ``placed``: (path under docs/, Briefing, Beat, rank) each."""
+    archive = Archive(docs_dir)
+    for rel, briefing, beat, rank in placed:
+        archive.put(rel, front_matter(briefing, beat, config, rank), briefing_body(briefing))
+    return archive.commit(config, writes)
+
+
+def _links(entries: Sequence[Entry]) -> dict[str, dict]:
+    """For each briefing, the keys that link it to others: related, follows and updates."""
+    threads: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
-        if entry.hand_edited:
-            continue
-        chosen = tuple(other.path for other in related_entries(entry, entries, index=related))
-        if entry.related == chosen:
-            continue  # (entry.related is None for a file of a layout without the key: it is migrated)
-        path = docs_dir / entry.path
-        text = path.read_text(encoding="utf-8")
-        write_if_changed(path, with_related(text, chosen), writes, docs_dir)
+        threads[entry.thread or entry.path].append(entry)
+    out: dict[str, dict] = {}
+    related = RelatedIndex(entries)
+    for members in threads.values():
+        members.sort(key=lambda e: (e.date, e.rank, e.path))
+        for k, entry in enumerate(members):
+            out[entry.path] = {
+                FOLLOWS_KEY: members[k - 1].path if k else None,
+                UPDATES_KEY: [e.path for e in members[k + 1 :]] or None,
+            }
+    for entry in entries:
+        same = {e.path for e in threads[entry.thread or entry.path]}
+        chosen = [other.path for other in related_entries(entry, entries, index=related, exclude=same)]
+        out[entry.path][RELATED_KEY] = chosen
+    return out
+
+
+def _write_pages(docs_dir: Path, config: Config, entries: list[Entry], writes: Writes) -> None:
+    """The home, beat, archive and about pages and the feeds, from the final list of briefings."""
+    beats = {b.id: b for b in config.beats}
     write_if_changed(docs_dir / "index.md", home_page(entries, config, beats), writes, docs_dir)
     write_if_changed(docs_dir / "beats" / "index.md", beats_index(config, entries), writes, docs_dir)
     for beat in config.beats:
@@ -123,4 +208,3 @@ def write_indexes(docs_dir: Path, config: Config, writes: Writes, leaving: set[s
     for path in sorted((docs_dir / "archive").glob("*.md")):
         if path.name not in wanted:
             remove(path, writes, docs_dir)
-    return problems

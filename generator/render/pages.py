@@ -66,12 +66,14 @@ class RelatedIndex:
         return list(found.values())
 
 
-def related_entries(entry: Entry, entries: Sequence[Entry], limit: int = 3, index: RelatedIndex | None = None) -> list[Entry]:
-    """Earlier (or same-day) briefings on the same beat or sharing sources, most related first."""
+def related_entries(entry: Entry, entries: Sequence[Entry], limit: int = 3, index: RelatedIndex | None = None,
+                    exclude: set[str] = frozenset()) -> list[Entry]:
+    """Earlier (or same-day) briefings on the same beat or sharing sources, most related first
+    (``exclude``: paths left out, such as the other briefings of the same story)."""
     mine = set(entry.source_urls)
     scored = []
-    for other in index.candidates(entry, limit) if index is not None else entries:
-        if other.path == entry.path or other.date > entry.date:
+    for other in index.candidates(entry, limit + len(exclude)) if index is not None else entries:
+        if other.path == entry.path or other.date > entry.date or other.path in exclude:
             continue
         shared = len(mine & set(other.source_urls))
         same_beat = other.beat == entry.beat
@@ -156,7 +158,7 @@ def home_page(entries: Sequence[Entry], config: Config, beats: dict[str, Beat]) 
         by_day[entry.date].append(entry)
     days = sorted(by_day, reverse=True)[:HOME_EDITIONS]
     latest = sorted(by_day[days[0]], key=lambda e: (e.rank, e.path))
-    lead = min(latest, key=lambda e: (-e.significance, e.rank, e.path))
+    lead = min(latest, key=lambda e: (not e.lead, e.rank, e.path))
     # The latest edition opens with its lead, larger; every edition lists its other teasers.
     for day in days:
         todays = [e for e in sorted(by_day[day], key=lambda e: (e.rank, e.path)) if e is not lead]

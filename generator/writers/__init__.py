@@ -7,11 +7,15 @@ indexes into footnotes and links.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
 from ..errors import WriterError
 from ..models import Beat, Briefing, Story
+
+if TYPE_CHECKING:
+    from ..analyse import Analysis
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,10 @@ class Job:
     beat: Beat
     #: Hash of the story's inputs and the writer's fingerprint; goes into front matter.
     inputs_hash: str
+    #: The story's conversation as our code reads it (generator/analyse.py); trusted context.
+    analysis: "Analysis | None" = None
+    #: The edition of the briefing this story follows up, when it continues one.
+    follows: dt.date | None = None
 
 
 @dataclass(frozen=True)

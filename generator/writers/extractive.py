@@ -1,31 +1,32 @@
-"""The offline writer: assembles a briefing from the story's own sentences.
+"""The offline writer: a briefing told from the story's analysis, with no model.
 
-No model and no network. Posts with a body of their own are *voices*: the
-writer picks the most telling sentence of each of the most representative
-ones (favouring different platforms and authors) and quotes it verbatim.
-Posts that are only a headline (most news aggregator items) are gathered in
-one paragraph of headlines. Plain connecting sentences built from the
-story's facts frame the quotes. Every quotation is a verbatim substring of
-its source item; the page says it was assembled without a language model.
+It cannot write like a columnist, so it is exact about the conversation
+instead (generator/analyse.py reads it from the posts): where and when it
+started, how it spread, who took which side, what the sharpest dissent and
+the open question were, and what the latest post said. Every quotation is a
+whole sentence copied verbatim from its post (or a headline, quoted as one);
+every connective is chosen from the data, so "first" names the earliest
+post, "pushed back" only ever introduces a voice of the other side, and every
+number was counted. Sentence patterns vary with the story (a stable hash of
+its id picks among equivalent phrasings), so briefings do not read alike.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Iterable, Iterator, Sequence
 
-from ..cluster import tokens
+from ..analyse import Analysis, Voice, analyse, is_headline_only, is_paper, short_speaker, venue
 from ..errors import WriterError
+from ..fidelity import fidelity
 from ..models import Beat, Briefing, Item, Span, Story, platform_label
-from ..textutil import digest, sentences
+from ..textutil import digest
 from . import Job, Outcome
 
-VERSION = "extractive-3"
-#: Voices quoted in their own paragraphs.
-MAX_VOICES = 4
-#: Headlines gathered in the headlines paragraph.
-MAX_HEADLINES = 3
-MIN_QUOTE, MAX_QUOTE = 40, 280
+VERSION = "extractive-5"
+#: Longest teaser quotation, in characters.
+TEASER_QUOTE = 130
 
 
 class ExtractiveWriter:
@@ -37,7 +38,7 @@ class ExtractiveWriter:
     def write_all(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         for job in jobs:
             try:
-                yield Outcome(job, briefing=write_briefing(job.story, job.beat, job.inputs_hash))
+                yield Outcome(job, briefing=write_briefing(job.story, job.beat, job.inputs_hash, job.analysis, job.follows))
             except WriterError as exc:
                 yield Outcome(job, error=exc)
 
@@ -45,212 +46,500 @@ class ExtractiveWriter:
         return "extractive writer: no model calls"
 
 
-def write_briefing(story: Story, beat: Beat, inputs_hash: str) -> Briefing:
-    voices = _pick_voices(story)
-    headlines = [i for i in story.items if _is_headline_only(i) and all(i is not v for v, _ in voices)][:MAX_HEADLINES]
-    if not voices and not headlines:
-        raise WriterError(story.id, "no quotable sentence in any of the story's posts")
-    sources: list[Item] = []
-    paragraphs: list[tuple[Span, ...]] = []
-    for n, (item, quote) in enumerate(voices):
-        sources.append(item)
-        paragraphs.append(_voice_paragraph(n, item, quote, story, len(sources) - 1))
-    if headlines:
-        spans: list[Span] = [Span("The headlines tracked it too: " if voices else "The story ran as headlines first: ")]
-        for n, item in enumerate(headlines):
-            sources.append(item)
-            sep = "; " if n < len(headlines) - 2 else ("; and " if n == len(headlines) - 2 else ".")
-            spans += [Span(f"{_voice(item)}, "), Span(item.title, source=len(sources) - 1, quote=True), Span(sep)]
-        paragraphs.append(tuple(spans))
-    platforms = _platform_counts(story.items)
-    paragraphs.append((Span(_closing(story, platforms)),))
-    return Briefing(
-        story=story,
-        headline=_headline(story),
-        teaser=_teaser(story, platforms),
-        paragraphs=tuple(paragraphs),
-        sources=tuple(sources),
-        writer="extractive",
-        inputs_hash=inputs_hash,
-        extra={"fidelity": {"cited_sentences": _cited_share(paragraphs), "verbatim_quotes": 1.0}},
-    )
+# --- small words ------------------------------------------------------------------
 
 
-def _is_headline_only(item: Item) -> bool:
-    return item.text.strip() == item.title.strip() or len(item.text) < len(item.title) + 25
-
-
-def _score_sentence(sentence: str, keywords: set[str]) -> float:
-    words = tokens(sentence)
-    if not words:
-        return 0.0
-    hits = sum(1 for w in words if w in keywords)
-    shape = 1.0 if MIN_QUOTE <= len(sentence) <= MAX_QUOTE else 0.3
-    lowered = f" {sentence.lower()} "
-    pointed = 1.25 if sentence.endswith(("!", "?")) or any(w in lowered for w in (" i ", " i'm ", " we ", " my ", " our ")) else 1.0
-    return (1 + hits) * shape * pointed + min(len(sentence), 200) / 400
-
-
-def _best_sentence(item: Item, keywords: set[str]) -> str | None:
-    candidates = [s for s in sentences(item.text) if len(s) >= 25 and "http" not in s and not s.startswith(("[", "("))]
-    if not candidates:
-        return None
-    best = max(candidates, key=lambda s: (_score_sentence(s, keywords), -candidates.index(s)))
-    if len(best) > MAX_QUOTE:
-        # Too long to quote whole: keep a verbatim leading clause.
-        cut = best[:MAX_QUOTE]
-        at = max(cut.rfind(", "), cut.rfind("; "), cut.rfind(" — "))
-        best = cut[:at] if at > MIN_QUOTE else cut[: cut.rfind(" ")]
-    return best.strip()
-
-
-def _pick_voices(story: Story) -> list[tuple[Item, str]]:
-    """Up to MAX_VOICES (item, sentence) pairs, most representative first, varied in platform and author."""
-    keywords = set(story.keywords)
-    picks: list[tuple[Item, str]] = []
-    authors: set[str] = set()
-    platforms: set[str] = set()
-    pool = [i for i in story.items if not _is_headline_only(i)]
-    for strict in (True, False):  # first prefer new platforms and authors, then fill up
-        for item in pool:
-            if len(picks) >= MAX_VOICES:
-                break
-            if any(item is p for p, _ in picks):
-                continue
-            if strict and (item.platform in platforms or (item.author and item.author in authors)):
-                continue
-            quote = _best_sentence(item, keywords)
-            if not quote or any(quote == q for _, q in picks):
-                continue
-            picks.append((item, quote))
-            authors.add(item.author)
-            platforms.add(item.platform)
-    order = {item.id: n for n, item in enumerate(story.items)}
-    return sorted(picks, key=lambda p: order[p[0].id])
-
-
-def _voice(item: Item) -> str:
-    """How a post's venue is named: the outlet for news, the community or channel otherwise."""
-    if item.outlet:
-        return item.outlet
-    if item.platform in ("hackernews", "mastodon", "arxiv"):
-        return platform_label(item.platform)
-    return re.sub(r"\s*\((?:YouTube|curated)\)$", "", item.feed_title) or platform_label(item.platform)
-
-
-def _who(item: Item) -> str:
-    venue = _voice(item)
-    if item.platform == "arxiv":
-        authors = [a.strip() for a in item.author.split(",") if a.strip()]
-        if authors:
-            lead = authors[0] + (" and colleagues" if len(authors) > 1 else "")
-            return f"{lead}, in a paper on arXiv,"
-        return "A paper on arXiv"
-    if item.author and item.author not in (item.feed_title, venue):
-        return f"{item.author} on {venue}"
-    return venue
-
-
-_FIRST = (
-    "{who} set the tone:",
-    "{who} put it plainly:",
-    "The conversation opened with {who}:",
-)
-_OPENERS = (
-    "{who} saw it differently:",
-    "{who} pushed back:",
-    "{who} added:",
-    "From {who}:",
-    "{who} had a sharper take:",
-    "Meanwhile {who} wrote:",
-)
-
-
-def _voice_paragraph(n: int, item: Item, quote: str, story: Story, source: int) -> tuple[Span, ...]:
-    who = _who(item)
-    if n == 0:
-        opener = _FIRST[int(digest(story.id, length=4), 16) % len(_FIRST)].format(who=who)
-        spans = [Span(opener[:1].upper() + opener[1:] + " "), Span(quote, source=source, quote=True)]
-        if item.title and item.title not in quote and quote not in item.title and not item.title.startswith("Comment on"):
-            spans.append(Span(f" The post was titled “{item.title}”."))
-        return tuple(spans)
-    opener = _OPENERS[(int(digest(story.id, item.id, length=4), 16) + n) % len(_OPENERS)]
-    text = opener.format(who=who)
-    return (Span(text[:1].upper() + text[1:] + " "), Span(quote, source=source, quote=True))
-
-
-def _platform_counts(items: Sequence[Item]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.platform] = counts.get(item.platform, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+def _pick(story: Story, role: str, options: Sequence[str]) -> str:
+    """One of several equivalent phrasings, the same for a story every time."""
+    return options[int(digest(story.id, role, length=6), 16) % len(options)]
 
 
 def _list(words: Sequence[str]) -> str:
-    words = list(words)
+    words = [w for w in words if w]
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def _where(platform: str) -> str:
+    return {"news": "the news", "blog": "blogs", "arxiv": "arXiv"}.get(platform, platform_label(platform))
+
+
+def _duration(hours: float) -> str:
+    if hours < 1:
+        minutes = max(1, round(hours * 60))
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if hours < 36:
+        n = round(hours)
+        return f"{n} hour{'s' if n != 1 else ''}"
+    days = round(hours / 24)
+    return f"{days} days"
+
+
+def _when(moment: dt.datetime, edition: dt.date) -> str:
+    """A time as a reader of that edition says it: "at 11:30 UTC", "on Sunday at 22:15 UTC"."""
+    clock = f"{moment:%H:%M} UTC"
+    if moment.date() == edition:
+        return f"at {clock}"
+    if (edition - moment.date()).days < 7:
+        return f"on {moment:%A} at {clock}"
+    return f"on {moment:%-d %B} at {clock}"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _of(n: int, total: int) -> str:
+    """ "all 3 posts", "2 of the 5 posts", "the one post" """
+    if n == total:
+        return {1: "the one post", 2: "both posts"}.get(n, f"all {n} posts")
+    return f"{n} of the {total} posts"
+
+
+def _that(speaker: str) -> str:
+    """ "That post by u/x on r/y", "That article on example.com" """
+    for lead in ("an article", "a post", "the arXiv paper", "an arXiv paper"):
+        if speaker.startswith(lead):
+            return "That " + speaker.split(" ", 1)[1]
+    return f"That post by {speaker}" if " on " in speaker else f"That report by {speaker}"
+
+
+def _ends(text: str) -> bool:
+    return bool(re.search(r"[.!?…][\"'”’)\]]*$", text.strip()))
+
+
+def _teaser_quote(text: str) -> bool:
+    return len(text) <= TEASER_QUOTE and _ends(text)
+
+
+# --- choosing what to quote -------------------------------------------------------
+
+
+class _Page:
+    """The briefing as it is assembled: paragraphs of spans, and the posts they cite."""
+
+    def __init__(self, story: Story):
+        self.story = story
+        self.sources: list[Item] = []
+        self.paragraphs: list[tuple[Span, ...]] = []
+        self.quoted: set[int] = set()
+        self.texts: set[str] = set()
+
+    def fresh(self, voice: Voice | None) -> bool:
+        """True for a voice with a sentence not yet quoted (two posts can carry the same words)."""
+        return voice is not None and bool(voice.sentence) and voice.index not in self.quoted and voice.sentence not in self.texts
+
+    def cite(self, index: int) -> int:
+        item = self.story.items[index]
+        for n, source in enumerate(self.sources):
+            if source is item:
+                return n
+        self.sources.append(item)
+        return len(self.sources) - 1
+
+    def quote(self, index: int, text: str) -> list[Span]:
+        """A verbatim quotation of post ``index`` with its footnote (and the full stop it may lack)."""
+        self.quoted.add(index)
+        self.texts.add(text)
+        spans = [Span(text, source=self.cite(index), quote=True)]
+        if not _ends(text):
+            spans.append(Span("."))
+        return spans
+
+    def add(self, *parts: Span | str | list) -> None:
+        spans: list[Span] = []
+        for part in parts:
+            if isinstance(part, list):
+                spans.extend(part)
+            elif isinstance(part, Span):
+                spans.append(part)
+            elif part:
+                spans.append(Span(part))
+        if spans:
+            self.paragraphs.append(tuple(spans))
+
+
+def _quote_of(item: Item, voice: Voice | None) -> tuple[str, bool]:
+    """What to quote of a post, and whether it is a headline: its sentence, or its title."""
+    if voice and voice.sentence:
+        return voice.sentence, False
+    if item.platform in ("mastodon", "bluesky") or item.title.startswith("Comment on ") or item.title.endswith("…"):
+        return "", False
+    return item.title, True
+
+
+# --- the parts of a briefing ------------------------------------------------------
+
+
+def _opening(page: _Page, a: Analysis, follows: dt.date | None) -> None:
+    story = page.story
+    item = story.items[a.first]
+    voice = a.voice(a.first)
+    text, headline = _quote_of(item, voice)
+    when = _when(item.published, story.edition)
+    lead = ""
+    if follows is not None:
+        lead = _pick(story, "follow", (
+            f"Since the briefing of {follows:%A, %-d %B}, the conversation has moved on. ",
+            f"This follows up {follows:%A}'s briefing, with what is new since. ",
+            f"The story continues from {follows:%-d %B}. ",
+        ))
+    if not text:
+        page.add(lead + f"The first post came {when} on {venue(item)}.", Span("", source=page.cite(a.first)))
+        return
+    if item.text_by:
+        who = f"when {item.author} shared" if item.author else "with"
+        page.add(lead + f"It reached Hacker News {when}, {who} an article on {item.text_by}"
+                 + ("; the article opens: " if not headline else ": "), page.quote(a.first, text))
+        return
+    speaker = voice.speaker if voice else venue(item)
+    if is_paper(item):
+        by = f" by {speaker.replace('the arXiv paper by ', '')}" if speaker.startswith("the arXiv paper by ") else ""
+        page.add(lead + _pick(story, "open-paper", (
+            f"It began with a paper on arXiv, posted {when}{by}: ",
+            f"The first post was a paper{by}, on arXiv {when}: ",
+        )), page.quote(a.first, text))
+        return
+    if headline and item.platform == "news":
+        opener = _pick(story, "open-news", (
+            f"The first headline came from {speaker}, {when}: ",
+            f"It broke {when}, when {speaker} reported: ",
+            f"First to report it, {when}, was {speaker}: ",
+        ))
+    elif voice and voice.stance == "question":
+        opener = _pick(story, "open-question", (
+            f"It began with a question, asked {when} by {speaker}: ",
+            f"A question started it, from {speaker} {when}: ",
+        ))
+    else:
+        opener = _pick(story, "open-post", (
+            f"It started {when}, when {speaker} wrote: ",
+            f"The earliest post came {when} from {speaker}: ",
+            f"First, {when}, came a post from {speaker}: ",
+        ))
+    page.add(lead + opener, page.quote(a.first, text))
+
+
+def _spread(page: _Page, a: Analysis, beat: Beat) -> None:
+    story = page.story
+    n = a.posts
+    parts: list[str] = []
+    if len(a.spread) > 1:
+        start = a.spread[0][1]
+        later = [f"{_where(p)} {_duration((t - start).total_seconds() / 3600)} later" for p, t, _ in a.spread[1:4]]
+        parts.append(_pick(story, "spread", (
+            f"From {_where(a.spread[0][0])} it spread: {_list(later)}.",
+            f"It did not stay on {_where(a.spread[0][0])}: {_list(later)}.",
+        )))
+        counts = _list([f"{k} on {platform_label(p)}" for p, _, k in a.spread])
+        parts.append(f"In all, {n} new post{'s' if n != 1 else ''} over {_duration(a.hours)}: {counts}.")
+    else:
+        platform = platform_label(a.spread[0][0])
+        if n == 2:
+            parts.append(f"Both new posts came from {_where(a.spread[0][0])}, {_duration(a.hours)} apart.")
+        else:
+            parts.append(f"All {n} new posts came from {_where(a.spread[0][0])}, over {_duration(a.hours)}." if n > 1 else f"One new post, on {platform}.")
+    if a.earlier_posts:
+        parts.append(f"{a.earlier_posts} older post{'s' if a.earlier_posts != 1 else ''}, first read the same day, belong{'s' if a.earlier_posts == 1 else ''} to it too.")
+    if a.usual:
+        ratio = a.posts / a.usual
+        if ratio >= 1.5:
+            parts.append(f"That is {ratio:.1f} times what {_a(beat.name)} story usually draws.")
+        elif ratio < 0.75:
+            parts.append(f"That is fewer posts than {_a(beat.name)} story usually draws.")
+    page.add(" ".join(parts))
+
+
+_VERB = {"critical": ("objected", "was critical", "warned"), "supportive": ("welcomed it", "was enthusiastic", "approved")}
+
+
+def _strongest(a: Analysis, stance: str, page: _Page) -> Voice | None:
+    pool = [v for v in a.voices if v.stance == stance and page.fresh(v)]
+    if not pool:
+        return None
+    sign = 1 if stance == "supportive" else -1
+    return max(pool, key=lambda v: (round(sign * v.tone, 6), -v.index))
+
+
+def _split(page: _Page, a: Analysis) -> None:
+    story = page.story
+    counts = a.counts()
+    taking_sides = counts["supportive"] + counts["critical"]
+    if a.majority and a.sharpest_dissent is not None:
+        side = _strongest(a, a.majority, page)
+        against = a.sharpest_dissent
+        word = "critical" if a.majority == "critical" else "in favour"
+        head = _pick(story, "split-major", (
+            f"Most of the posts that took a side ({counts[a.majority]} of {taking_sides}) were {word}.",
+            f"The weight of opinion was {word}: {counts[a.majority]} of the {taking_sides} posts that took a side.",
+        ))
+        if side is not None:
+            page.add(head + " " + _pick(story, "among", (f"Among them, {side.speaker}: ", f"Typical of them was {side.speaker}: ")),
+                     page.quote(side.index, side.sentence))
+        else:
+            page.add(head)
+        if page.fresh(against):
+            page.add(_pick(story, "pushback", (f"Not everyone agreed, and {against.speaker} pushed back: ",
+                                               f"The pushback came from {against.speaker}: ")),
+                     page.quote(against.index, against.sentence))
+        return
+    if not a.majority and counts["supportive"] and counts["critical"]:
+        pro = _strongest(a, "supportive", page)
+        con = _strongest(a, "critical", page)
+        head = _pick(story, "split-even", (
+            f"Opinion divided: {counts['supportive']} post{'s' if counts['supportive'] != 1 else ''} in favour, {counts['critical']} critical.",
+            f"The posts that took a side split {counts['supportive']} in favour to {counts['critical']} against.",
+        ))
+        parts: list = [head + " "]
+        if pro is not None:
+            parts += [f"On one side, {pro.speaker}: ", page.quote(pro.index, pro.sentence)]
+        if con is not None:
+            parts += [f" On the other, {con.speaker}: ", page.quote(con.index, con.sentence)]
+        page.add(*parts)
+        return
+    if a.majority:
+        side = _strongest(a, a.majority, page)
+        word = "critical" if a.majority == "critical" else "in favour"
+        head = _pick(story, "split-one", (
+            f"The posts that took a clear side were {word}; none argued plainly the other way.",
+            f"Every post here that took a clear side was {word}.",
+        ))
+        if side is not None:
+            page.add(head + f" Among them, {side.speaker}: ", page.quote(side.index, side.sentence))
+        else:
+            page.add(head)
+        return
+    reports = counts["reporting"]
+    rep = a.representative
+    head = _pick(story, "split-none", (
+        f"So far it is reported more than argued: {_of(reports, len(a.voices))} {'states' if reports == 1 else 'state'} what happened without taking a side.",
+        f"Nobody here has argued for or against it yet; {_of(reports, len(a.voices))} simply {'reports' if reports == 1 else 'report'} it.",
+    ))
+    if page.fresh(rep):
+        page.add(head + " " + _pick(story, "rep", ("The line the posts share most, from {s}: ", "As {s} put it: ")).format(s=rep.speaker),
+                 page.quote(rep.index, rep.sentence))
+    else:
+        page.add(head)
+
+
+def _more(page: _Page, a: Analysis) -> None:
+    """The open question, or one more voice from a platform not yet heard."""
+    story = page.story
+    q = a.question
+    if page.fresh(q):
+        page.add(_pick(story, "question", (f"The question left open came from {q.speaker}: ", f"Left open was a question from {q.speaker}: ")),
+                 page.quote(q.index, q.sentence))
+        return
+    heard = {story.items[i].platform for i in page.quoted}
+    for v in a.voices:
+        item = story.items[v.index]
+        if page.fresh(v) and item.platform not in heard and v.index != a.latest:
+            page.add(_pick(story, "more", (f"Another voice, from {v.speaker}: ", f"Also in the conversation, {v.speaker} wrote: ")),
+                     page.quote(v.index, v.sentence))
+            return
+
+
+def _latest(page: _Page, a: Analysis) -> None:
+    story = page.story
+    item = story.items[a.latest]
+    when = _when(item.published, story.edition)
+    voice = a.voice(a.latest)
+    speaker = voice.speaker if voice else venue(item)
+    if a.latest in page.quoted:
+        if a.latest != a.first:
+            page.add(f"{_that(speaker)}, {when}, is also the latest.")
+        return
+    text, headline = _quote_of(item, voice)
+    if not text or text in page.texts:
+        page.add(f"The latest post came {when} from {speaker}.", Span("", source=page.cite(a.latest)))
+        return
+    opener = _pick(story, "latest", (
+        f"The latest word, {when}, came from {speaker}: ",
+        f"Most recently, {when}, came {speaker}: ",
+        f"Where it stands now: the newest post, from {speaker} {when}, " + ("ran under the headline " if headline else "says "),
+    ))
+    page.add(opener, page.quote(a.latest, text))
+
+
+# --- headline and teaser ----------------------------------------------------------
+
 _HN_PREFIX = re.compile(r"^(?:Show|Ask|Tell|Launch) HN:\s*", re.IGNORECASE)
-_REDDIT_FLAIR = re.compile(r"^\[[A-Za-z]{1,4}\]\s*")
+_FLAIR = re.compile(r"^(?:\[[^\]]{1,20}\]\s*)+")
+_SECTION = re.compile(r"^(?:opinion|analysis|exclusive|breaking|watch|live|explainer|review)\s*[|:]\s*", re.IGNORECASE)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|yourself)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|my|me|we|our)\b")
+_VAGUE = re.compile(r"\b(?:a (?:major|big|top|leading|large) (?:AI )?(?:lab|company|firm|startup)|this (?:company|lab))\b", re.IGNORECASE)
+_HYPE = re.compile(r"\s*(?:[-–—:]\s*)?\b(?:new study|must read|breaking|wow|huge)\b[!.]*\s*$", re.IGNORECASE)
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
 
 
-def _headline(story: Story) -> str:
-    """The title of the most representative post that has a real title of its own."""
-    def usable(item: Item) -> bool:
-        return item.platform not in ("mastodon", "bluesky") and not item.title.startswith("Comment on")
-
-    lead = next((i for i in story.items if usable(i)), story.items[0])
-    title = _REDDIT_FLAIR.sub("", _HN_PREFIX.sub("", lead.title.strip())).rstrip(".")
-    letters = [c for c in title if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.7 * len(letters):
-        title = title.lower()
-    return title[:1].upper() + title[1:] if title else "Untitled story"
-
-
-def surface(word: str, items: Sequence[Item]) -> str:
-    """A keyword as the posts spell it ("tessera" → "Tessera", "scholar" → "scholars")."""
-    pattern = re.compile(rf"(?<!\w){re.escape(word)}[\w'’-]*", re.IGNORECASE)
-    forms: dict[str, int] = {}
-    for item in items:
-        for match in pattern.finditer(item.title + " " + item.text[:1500]):
-            forms[match.group(0)] = forms.get(match.group(0), 0) + 1
-    if not forms:
-        return word
-    lower = {f: n for f, n in forms.items() if f == f.lower()}
-    best_lower = max(sorted(lower), key=lambda f: lower[f]) if lower else None
-    best = max(sorted(forms), key=lambda f: forms[f])
-    if best_lower and forms[best] < 3 * lower[best_lower]:
-        return best_lower
-    return best
+def clean_title(title: str, outlet: str = "") -> str:
+    """A post title as a headline: no flair, no "Show HN:", no outlet suffix, no "!!", no emoji."""
+    t = re.sub(r"\*{1,3}|_{2,}|`", "", _EMOJI.sub("", title))
+    t = _SECTION.sub("", _FLAIR.sub("", _HN_PREFIX.sub("", t.strip())).strip())
+    if outlet and t.endswith(f" - {outlet}"):
+        t = t[: -len(outlet) - 3]
+    t = _HYPE.sub("", t).strip()
+    t = re.sub(r"[!]+$", "", t).strip()
+    t = re.sub(r"\s*[!]{2,}\s*", " ", t)
+    t = re.sub(r"[.;:,]+$", "", t).strip()
+    letters = [c for c in t if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.7 * len(letters) and len(letters) > 12:
+        t = t.lower()
+        t = t[:1].upper() + t[1:]
+    return t
 
 
-def _teaser(story: Story, platforms: dict[str, int]) -> str:
-    voices: list[str] = []
-    for item in story.items:
-        voice = _voice(item)
-        if voice not in voices:
-            voices.append(voice)
-    named = voices[:3] + ([f"{len(voices) - 3} more"] if len(voices) > 3 else [])
-    topic = _list([surface(w, story.items) for w in story.keywords[:3]])
-    where = _list([platform_label(p) for p in platforms])
-    verb = "is" if len(named) == 1 else "are"
-    first = f"{_list(named)} {verb} all talking about {topic}." if topic else f"{_list(named)} weigh in."
-    return f"{first} {len(story.items)} posts from {where}, quoted in their own words."
+def headline(story: Story, a: Analysis) -> str:
+    """The best of the story's titles, cleaned: it names the actor, reads as a headline, asks no question
+    and addresses no one, unless the story is the question."""
+    counts = a.counts()
+    question_story = counts["question"] > max(counts["supportive"], counts["critical"], 1)
+    best, best_score = "", None
+    for index, item in enumerate(story.items):
+        if item.platform in ("mastodon", "bluesky") or item.title.startswith("Comment on ") or item.title.endswith("…"):
+            continue
+        if is_headline_only(item) and item.title == item.text and item.platform not in ("news", "blog", "arxiv", "hackernews"):
+            pass
+        t = clean_title(item.title, item.outlet)
+        if len(t) < 12:
+            continue
+        score = 0.0
+        if a.actor and a.actor.lower() in t.lower():
+            score += 3
+        if item.platform in ("news", "blog"):
+            score += 2
+        elif item.platform in ("hackernews", "arxiv"):
+            score += 1
+        if 35 <= len(t) <= 110:
+            score += 1
+        elif len(t) > 140:
+            score -= 2
+        if t.endswith("?") and not question_story:
+            score -= 4
+        if _SECOND_PERSON.search(t):
+            score -= 3
+        if _FIRST_PERSON.search(t):
+            score -= 2
+        if a.actor and _VAGUE.search(t):
+            score -= 3
+        if item.backlog:
+            score -= 2
+        score -= index * 0.05  # ties go to the more representative post
+        if best_score is None or score > best_score:
+            best, best_score = t, score
+    if not best:
+        first = story.items[a.first]
+        best = clean_title(first.title, first.outlet) or "Untitled story"
+    if len(best) > 100:
+        # A long title (a paper's, a forum post's) keeps its first clause when that can stand alone.
+        head = re.split(r"(?<=[?!.])\s|:\s|\s[—–-]\s", best, maxsplit=1)[0]
+        if 25 <= len(head) < len(best):
+            best = head.rstrip(" .")
+    if len(best) > 150:
+        cut = best[:150]
+        best = cut[: cut.rfind(" ")].rstrip(",;:-–— ") + "…"
+    return best[:1].upper() + best[1:] if best[:1].islower() and not re.match(r"^[a-z]+[A-Z0-9/_@]", best) else best
 
 
-def _closing(story: Story, platforms: dict[str, int]) -> str:
-    breakdown = _list([f"{count} from {platform_label(p)}" for p, count in platforms.items()])
-    words = _list([f"“{surface(w, story.items)}”" for w in story.keywords[:5]])
-    return (
-        f"In all, {len(story.items)} posts fed this story ({breakdown}); the words they share most are {words}. "
-        "The sources are listed below; follow them for the full conversation."
+def _shape(story: Story, a: Analysis, subject: str, where: str) -> str:
+    """Where the conversation leans, in one plain sentence about ``subject``."""
+    counts = a.counts()
+    if a.majority and a.sharpest_dissent is not None:
+        if a.majority == "critical":
+            return _pick(story, "t-crit", (f"{subject} draws mostly criticism on {where}, though not from everyone.",
+                                           f"{subject} meets mostly criticism on {where}, and one dissent."))
+        return _pick(story, "t-supp", (f"{subject} wins most of {where} over, though not everyone.",
+                                       f"{subject} is mostly welcomed on {where}, with one dissent."))
+    if not a.majority and counts["supportive"] and counts["critical"]:
+        return _pick(story, "t-even", (f"{subject} splits {where} between approval and criticism.",
+                                       f"{subject} divides {where}: some approve, others object."))
+    if a.majority == "critical":
+        return f"{subject} draws criticism on {where}."
+    if a.majority == "supportive":
+        return f"{subject} is welcomed on {where}."
+    if counts["question"] and counts["question"] >= counts["reporting"] / 2:
+        return f"{subject} leaves {where} with more questions than answers."
+    return _pick(story, "t-report", (f"{subject} is reported on {where}; the argument has yet to start.",
+                                     f"{subject} makes news on {where}, but nobody is arguing over it yet."))
+
+
+def subject(story: Story, a: Analysis, title: str) -> str:
+    """Who or what the story is about, to open the teaser: a name the headline itself uses (the
+    earliest there) and many posts repeat; or a distinctive name most posts use; or nothing."""
+    need = max(2, -(-len(story.items) // 4)) if len(story.items) > 2 else 1
+    named = [(name, count) for name, count in a.entities if count >= need]
+    in_title = [(title.find(name), name) for name, _ in named if name in title]
+    if in_title:
+        return min(in_title)[1]
+    for name, _ in named:
+        if len(name.split()) > 1 or re.search(r"\d|[a-z][A-Z]", name):
+            return name
+    return ""
+
+
+def teaser(story: Story, a: Analysis, title: str = "") -> str:
+    """One or two sentences that state the tension in plain words (never a list of keywords):
+    where the conversation leans, and the sharpest line against it or the question it leaves.
+    It opens on what is particular to the story (its actor, or the line quoted), so that the
+    teasers of an edition do not open alike."""
+    places: list[str] = []
+    for p, _, _ in a.spread:
+        label = _where(p)
+        if label not in places:
+            places.append(label)
+    where = _list(places[:3])
+    d = a.sharpest_dissent
+    quote_voice = d if d is not None and _teaser_quote(d.sentence) else None
+    if quote_voice is None and a.question is not None and _teaser_quote(a.question.sentence):
+        quote_voice = a.question
+    if quote_voice is None and a.representative is not None and _teaser_quote(a.representative.sentence):
+        quote_voice = a.representative
+    actor = subject(story, a, title)
+    if actor:
+        first = _shape(story, a, actor, where)
+        if quote_voice is None:
+            return first
+        who = short_speaker(story.items[quote_voice.index])
+        if quote_voice is d:
+            lead = _pick(story, "t-dissent", (f"The sharpest objection, from {who}: ", f"Against the grain, {who}: "))
+        elif quote_voice.stance == "question":
+            lead = _pick(story, "t-question", (f"The open question, from {who}: ", f"Still unanswered, from {who}: "))
+        else:
+            lead = _pick(story, "t-line", (f"In the words of {who}: ", f"As {who} puts it: "))
+        return f"{first} {lead}“{quote_voice.sentence}”"
+    if quote_voice is not None:
+        who = short_speaker(story.items[quote_voice.index])
+        shape = _shape(story, a, "The story", where)
+        return f"“{quote_voice.sentence}” — {who}. {shape}"
+    return _shape(story, a, "The story", where)
+
+
+# --- the briefing -----------------------------------------------------------------
+
+
+def write_briefing(story: Story, beat: Beat, inputs_hash: str, analysis: Analysis | None = None,
+                   follows: dt.date | None = None) -> Briefing:
+    a = analysis or analyse(story)
+    if not any(v.sentence for v in a.voices) and not any(_quote_of(i, None)[0] for i in story.items):
+        raise WriterError(story.id, "no quotable sentence or headline in any of the story's posts")
+    page = _Page(story)
+    _opening(page, a, follows)
+    _spread(page, a, beat)
+    _split(page, a)
+    _more(page, a)
+    _latest(page, a)
+    paragraphs = tuple(page.paragraphs)
+    sources = tuple(page.sources)
+    head = headline(story, a)
+    return Briefing(
+        story=story,
+        headline=head,
+        teaser=teaser(story, a, head),
+        paragraphs=paragraphs,
+        sources=sources,
+        writer="extractive",
+        inputs_hash=inputs_hash,
+        extra={"fidelity": fidelity(paragraphs, sources)},
     )
-
-
-def _cited_share(paragraphs: Sequence[tuple[Span, ...]]) -> float:
-    total = len(paragraphs)
-    cited = sum(1 for p in paragraphs if any(s.source is not None for s in p))
-    return round(cited / total, 3) if total else 0.0
