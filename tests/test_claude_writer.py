@@ -358,6 +358,19 @@ def test_malformed_json_becomes_an_error_outcome(make, fake):
     assert "could not be read as JSON" in outcome.error.message
 
 
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_bug_in_our_own_code_is_not_reported_as_an_api_error(make, fake, monkeypatch, batch):
+    """Only the SDK call is guarded: a ValueError from the parser or guard is a bug and surfaces as one."""
+    import generator.writers.claude as writer_module
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug in our own parser")
+
+    monkeypatch.setattr(writer_module, "parse", broken)
+    with pytest.raises(ValueError, match="a bug in our own parser"):
+        write(make(batch=batch, poll_interval=0.01), make_story())
+
+
 def test_one_failing_story_does_not_stop_the_others(make, fake):
     stories = [make_story(n) for n in range(3)]
     fake.script("refusal", "refusal", match=stories[1].items[0].url)

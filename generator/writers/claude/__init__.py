@@ -119,21 +119,27 @@ class ClaudeWriter:
         spent = tokens(None)
         try:
             message = self._client.create(request, self._meter)
+        except API_ERRORS as exc:
+            return self._api_failure(job, exc)
+        spent = _add(spent, message)
+        draft, reason = self._judge(message, story.items)
+        if reason is not None:
+            reasons.append(reason)
+            retry = with_retry(request, response_text(message.get("content") or ()), reason)
+            try:
+                message = self._client.create(retry, self._meter)
+            except API_ERRORS as exc:
+                return self._api_failure(job, exc)
             spent = _add(spent, message)
             draft, reason = self._judge(message, story.items)
-            if reason is not None:
-                reasons.append(reason)
-                retry = with_retry(request, response_text(message.get("content") or ()), reason)
-                message = self._client.create(retry, self._meter)
-                spent = _add(spent, message)
-                draft, reason = self._judge(message, story.items)
-        except API_ERRORS as exc:
-            return Outcome(job, error=WriterError(story.id, f"Claude writer: {self._client.describe(exc)}"))
         if reason is None:
             self._cache.store(key, {"message": message, "usage": spent, "attempts": len(reasons) + 1, "batch": False})
             return Outcome(job, briefing=self._briefing(job, draft, spent))
         why = f"{reason} (the retry too)" if reason == reasons[0] else f"first {reasons[0]}; then, on the retry, {reason}"
         return Outcome(job, error=WriterError(story.id, f"Claude's answer was rejected twice: {why}"))
+
+    def _api_failure(self, job: Job, exc: BaseException) -> Outcome:
+        return Outcome(job, error=WriterError(job.story.id, f"Claude writer: {self._client.describe(exc)}"))
 
     def _from_cache(self, job: Job, key: str, *, hit: bool = True) -> Outcome | None:
         """The outcome from a cached answer, or None on a miss.

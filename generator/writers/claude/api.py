@@ -8,8 +8,10 @@ into one sentence for the build log.
 
 from __future__ import annotations
 
+import json
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import anthropic
 
@@ -18,6 +20,10 @@ from .usage import Meter
 
 class NoCredentials(Exception):
     """No API key or other credential is configured for the Anthropic client."""
+
+
+class UnreadableResponse(Exception):
+    """The API answered with a body that is not JSON (the SDK lets the decoder's error through)."""
 
 
 class Client:
@@ -51,7 +57,8 @@ class Client:
         """Send one Messages request; return the Message as JSON data, its usage metered."""
         client = self.get()
         meter.request()
-        message = client.messages.create(**params)
+        with sdk_call():
+            message = client.messages.create(**params)
         data = message.model_dump(mode="json")
         meter.usage(data.get("usage"))
         return data
@@ -72,14 +79,23 @@ class Client:
             retried = exc.status_code in (408, 409, 429) or exc.status_code >= 500
             after = f" after {tries}" if retried else ""
             return f"the Messages API answered HTTP {exc.status_code} ({kind or 'error'}){after}: {message or exc.message}"
-        if isinstance(exc, ValueError):  # a body that is not JSON at all
+        if isinstance(exc, UnreadableResponse):
             return f"the Messages API sent a response that could not be read as JSON ({exc})"
         return f"the Messages API request failed: {exc}"
 
 
-#: What a request may raise that means "this story could not be written"
-#: (ValueError: a response body that is not JSON at all).
-API_ERRORS: tuple[type[BaseException], ...] = (anthropic.AnthropicError, NoCredentials, ValueError)
+#: What a call to the API may raise that means "this story could not be written".
+#: Only SDK calls are guarded with it, so a bug in our own code is never mistaken for one.
+API_ERRORS: tuple[type[BaseException], ...] = (anthropic.AnthropicError, NoCredentials, UnreadableResponse)
+
+
+@contextmanager
+def sdk_call() -> Iterator[None]:
+    """Around SDK calls only: a body the SDK could not decode becomes ``UnreadableResponse``."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        raise UnreadableResponse(str(exc)) from exc
 
 
 def _error_fields(body: object) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from ...models import Item
-from .api import API_ERRORS, Client
+from .api import API_ERRORS, Client, sdk_call
 from .cache import Pending, PendingBatches, PendingRequest, ResponseCache
 from .parse import response_text
 from .prompt import with_retry
@@ -73,30 +73,29 @@ class BatchRun:
         self.wanted = {w.key: w for w in wanted}
         if not self.wanted:
             return {}
-        try:
-            active = [p for p in self.pending.all() if p.keys & self.wanted.keys()]
-            covered = set().union(*(p.keys for p in active)) if active else set()
-            fresh = [w for w in self.wanted.values() if w.key not in covered]
-            if fresh:
-                requests = {w.key: (PendingRequest(w.key), w.request) for w in fresh}
-                created = self._submit(requests)
-                if created is not None:
-                    active.append(created)
-        except API_ERRORS as exc:
-            self._fail(self.wanted.keys(), f"could not submit the batch: {self.client.describe(exc)}")
-            return self.errors
+        active = [p for p in self.pending.all() if p.keys & self.wanted.keys()]
+        covered = set().union(*(p.keys for p in active)) if active else set()
+        fresh = [w for w in self.wanted.values() if w.key not in covered]
+        if fresh:
+            requests = {w.key: (PendingRequest(w.key), w.request) for w in fresh}
+            try:
+                active.append(self._submit(requests))
+            except API_ERRORS as exc:
+                self._fail(self.wanted.keys(), f"could not submit the batch: {self.client.describe(exc)}")
+                return self.errors
         self._poll(active)
         return self.errors
 
     # -- steps -------------------------------------------------------------
 
-    def _submit(self, requests: dict[str, tuple[PendingRequest, dict[str, Any]]]) -> Pending | None:
+    def _submit(self, requests: dict[str, tuple[PendingRequest, dict[str, Any]]]) -> Pending:
         """Create a batch of {custom_id: (what it stands for, params)} and record it before anything else."""
         client = self.client.get()
         self.meter.request(len(requests))
-        batch = client.messages.batches.create(
-            requests=[{"custom_id": custom_id, "params": params} for custom_id, (_, params) in requests.items()]
-        )
+        with sdk_call():
+            batch = client.messages.batches.create(
+                requests=[{"custom_id": custom_id, "params": params} for custom_id, (_, params) in requests.items()]
+            )
         pending = Pending(batch.id, {custom_id: entry for custom_id, (entry, _) in requests.items()})
         self.pending.record(pending)
         return pending
@@ -108,17 +107,23 @@ class BatchRun:
             waiting: list[Pending] = []
             for pending in active:
                 try:
-                    batch = client.messages.batches.retrieve(pending.batch_id)
-                    if batch.processing_status != "ended":
-                        waiting.append(pending)
-                        continue
-                    follow_up = self._collect(pending)
+                    with sdk_call():
+                        batch = client.messages.batches.retrieve(pending.batch_id)
+                        lines = list(client.messages.batches.results(pending.batch_id)) if batch.processing_status == "ended" else None
                 except API_ERRORS as exc:
                     self._fail(
                         pending.keys,
                         f"lost contact with batch {pending.batch_id} ({self.client.describe(exc)}); "
                         "it stays recorded and the next run collects it",
                     )
+                    continue
+                if lines is None:
+                    waiting.append(pending)
+                    continue
+                try:
+                    follow_up = self._collect(pending, lines)
+                except API_ERRORS as exc:
+                    self._fail(pending.keys, f"could not submit the retries of batch {pending.batch_id}: {self.client.describe(exc)}")
                     continue
                 if follow_up is not None:
                     waiting.append(follow_up)
@@ -135,12 +140,11 @@ class BatchRun:
                 return
             time.sleep(self.poll_interval)
 
-    def _collect(self, pending: Pending) -> Pending | None:
+    def _collect(self, pending: Pending, lines: Sequence[Any]) -> Pending | None:
         """File an ended batch's results; submit the retries it calls for; forget the batch."""
-        client = self.client.get()
         retries: dict[str, tuple[PendingRequest, dict[str, Any]]] = {}
         seen: set[str] = set()
-        for line in client.messages.batches.results(pending.batch_id):
+        for line in lines:
             entry = pending.requests.get(line.custom_id)
             if entry is None or entry.key not in self.wanted:
                 continue
