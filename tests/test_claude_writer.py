@@ -341,6 +341,19 @@ def test_timeout_is_retried(fake, tmp_path):
     assert len(fake.message_requests) == 2
 
 
+def test_default_timeout_is_the_sdks_own_for_this_output_budget(fake, tmp_path):
+    """No timeout below what the SDK itself allows a non-streaming call of max_tokens."""
+    from generator.writers.claude.prompt import MAX_TOKENS
+
+    seen: list[dict] = []
+    http = anthropic.DefaultHttpxClient(event_hooks={"request": [lambda request: seen.append(request.extensions["timeout"])]})
+    client = anthropic.Anthropic(api_key="test", base_url=fake.url, http_client=http)
+    only_briefing(write(ClaudeWriter(MODEL, client=client, cache_dir=tmp_path), make_story()))
+    sdk = client._calculate_nonstreaming_timeout(MAX_TOKENS, None)
+    assert seen and seen[0]["read"] == sdk.read
+    assert sdk.read >= 60 * 60 * MAX_TOKENS / 128_000  # the SDK's estimate of the time such an answer may take
+
+
 def test_persistent_timeout_becomes_an_error_outcome(fake, tmp_path):
     fake.timeout_sleep = 1.5
     fake.script("timeout", "timeout")

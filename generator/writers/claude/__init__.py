@@ -43,7 +43,9 @@ class ClaudeWriter:
 
     ``client`` is an ``anthropic.Anthropic`` to use instead of one built from
     the environment (``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``); either
-    way the writer's ``max_retries`` and ``timeout`` apply. ``batch_wait``
+    way the writer's ``max_retries`` applies. ``timeout`` None (the default)
+    leaves each call's timeout to the SDK, which sizes it to ``max_tokens``;
+    a number overrides it (the tests use short ones). ``batch_wait``
     bounds how long batch mode waits for a batch (None: until it ends); a
     batch still processing then is collected by the next run.
     """
@@ -58,7 +60,7 @@ class ClaudeWriter:
         concurrency: int = 8,
         cache_dir: Path = Path(".cache/claude"),
         max_retries: int = 2,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         poll_interval: float = 10.0,
         batch_wait: float | None = None,
         client: anthropic.Anthropic | None = None,

@@ -29,12 +29,14 @@ class UnreadableResponse(Exception):
 class Client:
     """An ``anthropic.Anthropic`` client made on first use and shared by the writer's threads.
 
-    A client passed in is used with the writer's ``max_retries`` and
-    ``timeout``; otherwise one is built from the environment
-    (``ANTHROPIC_API_KEY``, and ``ANTHROPIC_BASE_URL`` when set).
+    A client passed in is used with the writer's ``max_retries``; otherwise
+    one is built from the environment (``ANTHROPIC_API_KEY``, and
+    ``ANTHROPIC_BASE_URL`` when set). With ``timeout`` None the SDK sets each
+    call's timeout from its ``max_tokens`` (its own estimate of how long a
+    non-streaming answer may take); a number overrides that.
     """
 
-    def __init__(self, client: anthropic.Anthropic | None, *, max_retries: int, timeout: float):
+    def __init__(self, client: anthropic.Anthropic | None, *, max_retries: int, timeout: float | None):
         self.max_retries = max_retries
         self.timeout = timeout
         self._given = client
@@ -44,10 +46,13 @@ class Client:
     def get(self) -> anthropic.Anthropic:
         with self._lock:
             if self._client is None:
+                options: dict[str, Any] = {"max_retries": self.max_retries}
+                if self.timeout is not None:
+                    options["timeout"] = self.timeout
                 if self._given is not None:
-                    client = self._given.with_options(max_retries=self.max_retries, timeout=self.timeout)
+                    client = self._given.with_options(**options)
                 else:
-                    client = anthropic.Anthropic(max_retries=self.max_retries, timeout=self.timeout)
+                    client = anthropic.Anthropic(**options)
                 if not (client.api_key or client.auth_token or client.credentials):
                     raise NoCredentials("no Anthropic credentials: set ANTHROPIC_API_KEY to use the Claude writer")
                 self._client = client
@@ -69,7 +74,8 @@ class Client:
         if isinstance(exc, NoCredentials):
             return str(exc)
         if isinstance(exc, anthropic.APITimeoutError):
-            return f"the Messages API did not answer within {self.timeout:g} s ({tries})"
+            within = f"within {self.timeout:g} s" if self.timeout is not None else "within the SDK's timeout"
+            return f"the Messages API did not answer {within} ({tries})"
         if isinstance(exc, anthropic.APIConnectionError):
             return f"could not reach the Messages API ({tries}): {exc}"
         if isinstance(exc, anthropic.APIResponseValidationError):
