@@ -61,6 +61,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     enabled = sum(1 for f in config.feeds if f.enabled)
     print(f"{args.config}: OK — {len(config.feeds)} feeds ({enabled} enabled) in {len(config.beats)} beats")
+    from .writers.claude.catalog import deprecation
+
+    end_of_life = deprecation(config.site.model)
+    if end_of_life:  # a warning: the model still answers until then
+        from .config import line_of
+        from .errors import ConfigError
+
+        message = (f"{config.site.model} is deprecated; the anthropic SDK gives its end of life as {end_of_life} "
+                   "(see https://docs.anthropic.com/en/docs/resources/model-deprecations)")
+        print(f"warning: {ConfigError(args.config, line_of(args.config, 'site', 'model'), 'site.model', message)}", file=sys.stderr)
     return 0
 
 

@@ -23,8 +23,10 @@ from generator.writers.claude import ClaudeWriter
 from generator.writers.claude.guard import check
 from generator.writers.claude.parse import holds_verbatim, parse
 from generator.writers.claude.prompt import PROMPT_VERSION, SYSTEM_PROMPT, content_blocks
-from generator.writers.claude.usage import Meter, price
+from generator.writers.claude import catalog
+from generator.writers.claude.usage import Meter
 
+from conftest import REPO
 from fake_anthropic import INVENTED_QUOTE, FakeAnthropic
 
 MODEL = "claude-sonnet-4-6"
@@ -728,12 +730,8 @@ def test_summary_line(make, fake):
     ), line
 
 
-def test_prices_and_batch_discount():
-    assert price("claude-sonnet-4-5-20250929") == (3.0, 15.0)
-    assert price("claude-opus-4-1-20250805") == (15.0, 75.0)
-    assert price("claude-opus-4-5") == (5.0, 25.0)
-    assert price("claude-unknown-9") is None
-    meter = Meter("claude-sonnet-4-5")
+def test_prices_come_from_one_dated_table():
+    meter = Meter("claude-sonnet-4-5-20250929")  # a dated id finds its undated row
     meter.request()
     meter.usage({"input_tokens": 1_000_000, "output_tokens": 100_000})
     assert meter.summary() == "claude: 1 request, 0 cache hits, 1,000,000 input + 100,000 output tokens, est. $4.50"
@@ -743,7 +741,55 @@ def test_prices_and_batch_discount():
     cached = Meter("claude-sonnet-4-5")
     cached.usage({"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 1_000_000, "cache_read_input_tokens": 1_000_000})
     assert cached.totals().cost == pytest.approx(3.75 + 0.30)
-    assert Meter("claude-unknown-9").summary().endswith("cost unknown for model claude-unknown-9")
+    assert catalog.CHECKED.year >= 2026
+
+
+@pytest.mark.parametrize(("model", "dollars"), [
+    ("claude-opus-4-8", 5.0 + 2.5),    # not Opus 4's $15 / $75
+    ("claude-opus-4-5", 5.0 + 2.5),
+    ("claude-opus-5-5", 4.0 + 2.0),
+    ("claude-sonnet-4-6", 3.0 + 1.5),
+    ("claude-haiku-4-5", 1.0 + 0.5),
+])
+def test_each_model_is_priced_at_its_own_rate(model, dollars):
+    meter = Meter(model)
+    meter.usage({"input_tokens": 1_000_000, "output_tokens": 100_000})
+    assert meter.totals().cost == pytest.approx(dollars)
+
+
+@pytest.mark.parametrize("model", ["claude-unknown-9", "claude-opus-4", "claude-opus-4-8-preview", "claude-haiku-5-5"])
+def test_a_model_not_in_the_table_has_no_price(model):
+    meter = Meter(model)
+    meter.usage({"input_tokens": 1_000, "output_tokens": 1_000})
+    assert meter.totals().cost is None
+    assert meter.summary().endswith(f"cost unknown for model {model} (not in the price table of {catalog.CHECKED.isoformat()})")
+
+
+def test_every_model_in_the_table_is_one_the_sdk_knows():
+    import typing
+
+    from anthropic.types import ModelParam
+
+    known = set(typing.get_args(typing.get_args(ModelParam)[0]))
+    assert set(catalog.MODELS) <= known
+
+
+def test_check_warns_about_a_deprecated_model_with_its_end_of_life(tmp_path, capsys):
+    from anthropic._data import DEPRECATED_MODELS
+
+    from generator.__main__ import main
+
+    text = (REPO / "feeds.yaml").read_text(encoding="utf-8")
+    assert "  model: claude-sonnet-4-6\n" in text
+    config = tmp_path / "feeds.yaml"
+    config.write_text(text.replace("  model: claude-sonnet-4-6\n", "  model: claude-sonnet-4-5\n"), encoding="utf-8")
+    line = text.splitlines().index("  model: claude-sonnet-4-6") + 1
+    assert main(["check", "--config", str(config)]) == 0  # a warning, not an error
+    err = capsys.readouterr().err
+    assert f"warning: {config}:{line}: site.model: claude-sonnet-4-5 is deprecated" in err
+    assert DEPRECATED_MODELS["claude-sonnet-4-5"] in err
+    assert main(["check", "--config", str(REPO / "feeds.yaml")]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 def test_outcomes_are_never_exceptions_for_an_empty_job_list(make, fake):
