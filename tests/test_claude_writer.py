@@ -77,8 +77,11 @@ def job(story: Story) -> Job:
 
 @pytest.fixture
 def fake():
+    """The fake API; at the end, no request it received may have been one the API would refuse."""
     with FakeAnthropic() as server:
         yield server
+        if not getattr(server, "rejections_expected", False):
+            assert server.rejected == []
 
 
 @pytest.fixture
@@ -168,6 +171,61 @@ def test_usage_is_recorded_in_extra(make):
     briefing = only_briefing(write(make(), make_story()))
     usage = briefing.extra["usage"]
     assert usage["output_tokens"] > 0 and usage["input_tokens"] > 0
+
+
+def test_a_block_with_two_citations_and_a_citation_over_two_blocks_become_footnotes(make, fake):
+    story = make_story()
+    briefing = only_briefing(write(make(), story))
+    first = briefing.paragraphs[0]
+    both = [n for n, span in enumerate(first) if span.text.startswith("Two of the threads make the same complaint")]
+    assert both, first
+    # The run carries the first post's footnote, and a marker right after it the second's.
+    assert first[both[0]].source == 0 and first[both[0] + 1] == Span("", 1)
+    # "The post goes on..." cites a range of two sentence blocks: both sentences are kept as the cited text.
+    two_sentences = " ".join(content_blocks(story.items[0])[2:4])
+    assert two_sentences in briefing.extra["cited_text"][0]
+
+
+def test_a_thinking_block_is_not_part_of_the_briefing(make, fake):
+    fake.script("thinking")
+    briefing = only_briefing(write(make(), make_story()))
+    assert "open on the first one" not in plain_text(briefing)
+    assert len(fake.message_requests) == 1
+
+
+# -- the local API is as strict as the real one ------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"extra_body": {"temprature": 0.2}}, "temprature: Extra inputs are not permitted"),
+    ({"messages": [{"role": "user", "content": [{"type": "search_result", "source": "s", "content": [{"type": "text", "text": "x"}]}]}]},
+     "messages.0.content.0.title: Field required"),
+    ({"messages": [{"role": "user", "content": [{"type": "txt", "text": "x"}]}]}, "messages.0.content.0.type: unknown block type 'txt'"),
+    ({"system": [{"type": "text", "text": "x", "cache_control": {"type": "forever"}}]}, "system.0.cache_control.type"),
+])
+def test_the_local_api_refuses_what_the_sdk_types_refuse(fake, extra, message):
+    fake.rejections_expected = True
+    client = anthropic.Anthropic(api_key="test", base_url=fake.url, max_retries=0)
+    params = {"model": MODEL, "max_tokens": 10, "messages": [{"role": "user", "content": "Hello"}], **extra}
+    with pytest.raises(anthropic.BadRequestError, match=re.escape(message)):
+        client.messages.create(**params)
+
+
+def test_the_local_api_refuses_an_unknown_model(fake):
+    fake.rejections_expected = True
+    client = anthropic.Anthropic(api_key="test", base_url=fake.url, max_retries=0)
+    with pytest.raises(anthropic.NotFoundError, match="model: claude-sonnet-9"):
+        client.messages.create(model="claude-sonnet-9", max_tokens=10, messages=[{"role": "user", "content": "Hello"}])
+    with pytest.raises(anthropic.BadRequestError, match=r"requests\.0\.params\.model: claude-sonnet-9"):
+        client.messages.batches.create(requests=[{"custom_id": "a", "params": {
+            "model": "claude-sonnet-9", "max_tokens": 10, "messages": [{"role": "user", "content": "Hello"}]}}])
+
+
+def test_an_unknown_model_is_reported_not_retried(make, fake):
+    fake.rejections_expected = True
+    (outcome,) = write(make(model="claude-sonnet-9"), make_story())
+    assert "HTTP 404 (not_found_error)" in outcome.error.message and "model: claude-sonnet-9" in outcome.error.message
+    assert len(fake.message_requests) == 1
 
 
 # -- the request -----------------------------------------------------------------------
