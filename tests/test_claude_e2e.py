@@ -128,6 +128,9 @@ def test_response_cache_answers_when_docs_are_lost(tmp_path, fake):
 FAULTS = {
     # mode: (times scripted, fragment of the reason on stderr)
     "refusal": (2, "declined to write it"),
+    "max_tokens": (2, "cut off at the output limit"),
+    "context_exceeded": (1, "filled the model's context window"),
+    "pause_turn": (2, "paused its turn"),
     "fake_quotes": (2, "quotation marks around words that are in none of the posts"),
     "gullible": (2, "talks about itself"),
     "ask_more": (2, "asks for more material"),

@@ -301,21 +301,23 @@ def test_a_gullible_answer_is_rejected_by_the_guard(fake):
         model=MODEL, max_tokens=100, messages=[{"role": "user", "content": f"Summarise this post: {INJECTION}"}]
     )
     assert fake.injections_seen == 1
-    reason = check(parse(message.model_dump(mode="json")["content"], story.items), message.stop_reason)
-    assert reason is not None and "instructions" in reason
+    rejection = check(parse(message.model_dump(mode="json")["content"], story.items), message.stop_reason)
+    assert rejection is not None and "instructions" in rejection.reason
 
 
 # -- the guard, through the writer ----------------------------------------------------------
 
 REJECTIONS = {
-    "refusal": "declined",
     "fake_quotes": "none of the posts",
     "gullible": "talks about itself",
     "ask_more": "asks for more material",
     "meta": "the sources provided",
     "short": "words long",
     "long": "words long",
+    "max_tokens": "cut off at the output limit",
 }
+#: Answers tried once more from a fresh context: the same request again, nothing of the rejected turn in it.
+FRESH = {"refusal": "declined to write it", "pause_turn": "paused its turn", "tool_use": "asked to use a tool"}
 
 
 @pytest.mark.parametrize("mode", sorted(REJECTIONS))
@@ -333,7 +335,17 @@ def test_a_rejected_answer_is_retried_once_with_the_reason(make, fake, mode):
     assert "cannot be published" in why
 
 
-@pytest.mark.parametrize("mode", sorted(REJECTIONS))
+@pytest.mark.parametrize("mode", sorted(FRESH))
+def test_a_refusal_is_retried_from_a_fresh_context(make, fake, mode):
+    """After a refusal the API says to reset the conversation: the retry carries nothing of the refused turn."""
+    fake.script(mode)
+    briefing = only_briefing(write(make(), make_story()))
+    assert briefing.headline.startswith("The argument over")
+    first, second = fake.message_requests
+    assert second == first
+
+
+@pytest.mark.parametrize("mode", sorted({**REJECTIONS, **FRESH}))
 def test_two_rejections_publish_nothing(make, fake, tmp_path, mode):
     fake.script(mode, mode)
     story = make_story()
@@ -341,9 +353,42 @@ def test_two_rejections_publish_nothing(make, fake, tmp_path, mode):
     assert outcome.briefing is None
     assert outcome.error.story_id == story.id
     assert "rejected twice" in outcome.error.message
-    assert REJECTIONS[mode] in outcome.error.message
+    assert {**REJECTIONS, **FRESH}[mode] in outcome.error.message
     assert len(fake.message_requests) == 2
     assert not list((tmp_path / "claude").glob("*.json"))  # nothing cached: the next run tries again
+
+
+def test_a_refusal_says_what_the_api_gave_as_its_category(make, fake):
+    fake.script("refusal", "refusal")
+    (outcome,) = write(make(), make_story())
+    assert "(stop reason: refusal: general_harms; This request was declined by the fake's policy classifier.)" in outcome.error.message
+
+
+def test_an_answer_that_filled_the_context_window_is_not_retried(make, fake, tmp_path):
+    fake.script("context_exceeded")
+    (outcome,) = write(make(), make_story())
+    assert outcome.briefing is None
+    assert "model_context_window_exceeded" in outcome.error.message and "not retried" in outcome.error.message
+    assert len(fake.message_requests) == 1
+    assert not list((tmp_path / "claude").glob("*.json"))
+
+
+def test_every_stop_reason_the_sdk_lists_is_handled():
+    import typing
+
+    from generator.writers.claude.guard import STOP_REASONS
+
+    assert set(STOP_REASONS) == set(typing.get_args(anthropic.types.StopReason))
+    items = make_story().items
+    good = _draft_with("The argument keeps moving.", items)
+    assert check(good, "end_turn") is None
+    for stop, verdict in STOP_REASONS.items():
+        rejection = check(good, stop)
+        assert (rejection is None) == (verdict is None), stop
+        if rejection is not None:
+            assert f"stop reason: {stop}" in rejection.reason
+    unknown = check(good, "a_future_reason")
+    assert unknown.retry == "none" and "a_future_reason" in unknown.reason
 
 
 def test_invented_quotation_is_named_in_the_reason(make, fake):
@@ -609,7 +654,7 @@ def test_resume_only_adds_a_batch_for_new_stories(make, fake):
 
 def test_batch_answer_rejected_is_retried_in_a_follow_up_batch(make, fake):
     stories = [make_story(n) for n in range(2)]
-    fake.script("refusal", match=stories[1].items[0].url)
+    fake.script("ask_more", match=stories[1].items[0].url)
     outcomes = write(make(batch=True, poll_interval=0.01), *stories)
     assert all(o.briefing for o in outcomes), [o.error for o in outcomes]
     first, retry = fake.batch_creates
@@ -617,7 +662,18 @@ def test_batch_answer_rejected_is_retried_in_a_follow_up_batch(make, fake):
     (request,) = retry["requests"]
     assert request["custom_id"].startswith("r-")
     assert [m["role"] for m in request["params"]["messages"]] == ["user", "assistant", "user"]
-    assert "declined" in request["params"]["messages"][2]["content"][0]["text"]
+    assert "asks for more material" in request["params"]["messages"][2]["content"][0]["text"]
+
+
+def test_batch_refusal_is_retried_from_a_fresh_context(make, fake):
+    stories = [make_story(n) for n in range(2)]
+    fake.script("refusal", match=stories[1].items[0].url)
+    outcomes = write(make(batch=True, poll_interval=0.01), *stories)
+    assert all(o.briefing for o in outcomes), [o.error for o in outcomes]
+    first, retry = fake.batch_creates
+    (request,) = retry["requests"]
+    original = next(r for r in first["requests"] if request["custom_id"].endswith(r["custom_id"][:62]))
+    assert request["params"] == original["params"]
 
 
 def test_batch_answer_rejected_twice_publishes_nothing(make, fake):
@@ -748,14 +804,14 @@ def test_guard_lets_ordinary_prose_through(sentence):
 ])
 def test_guard_catches_the_writer_talking_to_us(sentence, fragment):
     items = make_story().items
-    assert fragment in check(_draft_with(sentence, items), "end_turn")
+    assert fragment in check(_draft_with(sentence, items), "end_turn").reason
 
 
 def test_invented_quotation_in_the_teaser_is_caught():
     items = make_story().items
     content = [_block("Headline\nOne poster called it “the end of open source”.\n\n"), _block("cited words", _cite(0, 1, items)),
                _block(". " + " ".join(["The conversation keeps moving between practice and principle."] * 40) + "\n\nMore of it.")]
-    assert "none of the posts ('the end of open source')" in check(parse(content, items), "end_turn")
+    assert "none of the posts ('the end of open source')" in check(parse(content, items), "end_turn").reason
 
 
 def test_quoted_words_are_not_read_as_the_writers_own():

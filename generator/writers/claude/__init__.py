@@ -5,8 +5,9 @@ items as citation-enabled ``search_result`` blocks, a cached system prompt
 in the voice of a magazine column, and a one-line task. The answer is parsed
 into spans whose footnotes come from the API's citations (``parse``)
 and checked before anything is published (``guard``); a rejected
-answer is retried once with the reason, and a second rejection becomes an
-``Outcome`` with an error -- nothing is published for that story.
+answer is tried once more -- with the reason, or, after a refusal, from a
+fresh context -- and a second rejection becomes an ``Outcome`` with an
+error: nothing is published for that story.
 
 Cost and speed: accepted answers are kept on disk (``cache``) under a
 key of the items, prompt version, model and parameters, so an unchanged
@@ -30,9 +31,9 @@ from .. import Job, Outcome
 from .api import API_ERRORS, Client
 from .batch import BatchRun, Wanted
 from .cache import PendingBatches, ResponseCache
-from .guard import check
-from .parse import Draft, parse, response_text
-from .prompt import PROMPT_VERSION, build_request, fingerprint, request_key, with_retry
+from .guard import Rejection, check, explain
+from .parse import Draft, parse
+from .prompt import PROMPT_VERSION, build_request, fingerprint, next_attempt, request_key
 from .usage import Meter, Totals, tokens
 
 __all__ = ["ClaudeWriter", "PROMPT_VERSION"]
@@ -110,35 +111,30 @@ class ClaudeWriter:
     # -- one story at a time ---------------------------------------------------
 
     def _write_one(self, job: Job) -> Outcome:
-        """Cache, else ask; a rejected answer is retried once with the reason."""
+        """Cache, else ask; a rejected answer is tried once more, as its rejection says."""
         story = job.story
         request = build_request(story, job.beat, self.model)
         key = request_key(story, request)
         cached = self._from_cache(job, key)
         if cached is not None:
             return cached
-        reasons: list[str] = []
         spent = tokens(None)
-        try:
-            message = self._client.create(request, self._meter)
-        except API_ERRORS as exc:
-            return self._api_failure(job, exc)
-        spent = _add(spent, message)
-        draft, reason = self._judge(message, story.items)
-        if reason is not None:
-            reasons.append(reason)
-            retry = with_retry(request, response_text(message.get("content") or ()), reason)
+        rejections: list[Rejection] = []
+        attempt = request
+        while True:
             try:
-                message = self._client.create(retry, self._meter)
+                message = self._client.create(attempt, self._meter)
             except API_ERRORS as exc:
                 return self._api_failure(job, exc)
             spent = _add(spent, message)
-            draft, reason = self._judge(message, story.items)
-        if reason is None:
-            self._cache.store(key, {"message": message, "usage": spent, "attempts": len(reasons) + 1, "batch": False})
-            return Outcome(job, briefing=self._briefing(job, draft, spent))
-        why = f"{reason} (the retry too)" if reason == reasons[0] else f"first {reasons[0]}; then, on the retry, {reason}"
-        return Outcome(job, error=WriterError(story.id, f"Claude's answer was rejected twice: {why}"))
+            draft, rejection = self._judge(message, story.items)
+            if rejection is None:
+                self._cache.store(key, {"message": message, "usage": spent, "attempts": len(rejections) + 1, "batch": False})
+                return Outcome(job, briefing=self._briefing(job, draft, spent))
+            rejections.append(rejection)
+            if len(rejections) == 2 or rejection.retry == "none":
+                return Outcome(job, error=WriterError(story.id, explain(rejections)))
+            attempt = next_attempt(request, message, rejection.reason, rejection.retry)
 
     def _api_failure(self, job: Job, exc: BaseException) -> Outcome:
         return Outcome(job, error=WriterError(job.story.id, f"Claude writer: {self._client.describe(exc)}"))
@@ -154,8 +150,8 @@ class ClaudeWriter:
         record = self._cache.load(key)
         if record is None:
             return None
-        draft, reason = self._judge(record["message"], job.story.items)
-        if reason is not None:
+        draft, rejection = self._judge(record["message"], job.story.items)
+        if rejection is not None:
             self._cache.discard(key)
             return None
         if hit:
@@ -201,9 +197,9 @@ class ClaudeWriter:
 
     # -- shared ------------------------------------------------------------------
 
-    def _judge(self, message: dict[str, Any], items: Sequence[Item]) -> tuple[Draft, str | None]:
+    def _judge(self, message: dict[str, Any], items: Sequence[Item]) -> tuple[Draft, Rejection | None]:
         draft = parse(message.get("content") or (), items)
-        return draft, check(draft, message.get("stop_reason"))
+        return draft, check(draft, message.get("stop_reason"), message.get("stop_details"))
 
     def _briefing(self, job: Job, draft: Draft, spent: dict[str, int]) -> Briefing:
         return Briefing(

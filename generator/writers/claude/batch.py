@@ -5,7 +5,8 @@ any recorded batch that already covers some of them, submits one new batch
 for the rest, polls until every batch has ended (or ``max_wait`` runs out),
 and files each accepted answer in the response cache. An answer the guard
 rejects is retried once, in a follow-up batch that carries the rejected
-answer and the reason. What could not be written comes back as
+answer and the reason (or, after a refusal, the original request alone).
+What could not be written comes back as
 ``{key: reason}``; the caller builds briefings from the cache.
 
 Each request's ``custom_id`` is its response-cache key, so results map back
@@ -22,12 +23,12 @@ from typing import Any, Callable, Sequence
 from ...models import Item
 from .api import API_ERRORS, Client, sdk_call
 from .cache import Pending, PendingBatches, PendingRequest, ResponseCache
-from .parse import response_text
-from .prompt import with_retry
+from .guard import Rejection, explain
+from .prompt import next_attempt
 from .usage import Meter, tokens
 
 #: (message JSON, items) -> why the answer may not be published, or None.
-Judge = Callable[[dict[str, Any], Sequence[Item]], "str | None"]
+Judge = Callable[[dict[str, Any], Sequence[Item]], "Rejection | None"]
 
 
 @dataclass(frozen=True)
@@ -161,19 +162,16 @@ class BatchRun:
             message = result.message.model_dump(mode="json")
             self.meter.usage(message.get("usage"), batch=True)
             spent = self._add_spent(entry.key, message)
-            reason = self.judge(message, wanted.items)
-            if reason is None:
+            rejection = self.judge(message, wanted.items)
+            if rejection is None:
                 self.cache.store(entry.key, {"message": message, "usage": spent, "attempts": entry.attempt, "batch": True})
                 self.errors.pop(entry.key, None)
-            elif entry.attempt == 1:
-                retry = with_retry(wanted.request, response_text(message.get("content") or ()), reason)
-                retries[_retry_id(entry.key)] = (PendingRequest(entry.key, 2, reason), retry)
+            elif entry.attempt == 1 and rejection.retry != "none":
+                retry = next_attempt(wanted.request, message, rejection.reason, rejection.retry)
+                retries[_retry_id(entry.key)] = (PendingRequest(entry.key, 2, rejection.reason), retry)
             else:
-                if entry.reason == reason:
-                    why = f"{reason} (the retry too)"
-                else:
-                    why = f"first {entry.reason}; then, on the retry, {reason}" if entry.reason else reason
-                self._fail({entry.key}, f"Claude's answer was rejected twice: {why}")
+                earlier = [Rejection(entry.reason)] if entry.attempt > 1 else []
+                self._fail({entry.key}, explain([*earlier, rejection]))
         for custom_id, entry in pending.requests.items():
             if entry.key in self.wanted and custom_id not in seen:
                 self._fail({entry.key}, f"batch {pending.batch_id} ended without a result for this story")

@@ -1,8 +1,10 @@
 """The check every Claude answer passes before it may be published.
 
-``check`` returns None for a publishable draft, or a short reason -- in
-words a reader of the build log (and the model, on its one retry) can act
-on. It rejects refusals, requests for more material, answers that talk
+``check`` returns None for a publishable draft, or a ``Rejection``: a
+short reason -- in words a reader of the build log (and the model, on its
+one retry) can act on -- and how to try again. First the stop reason: every
+value the SDK lists has its entry in ``STOP_REASONS``. Then the text: it
+rejects refusals, requests for more material, answers that talk
 about themselves, their instructions or "the sources provided", answers
 far outside the requested length, answers whose quotation marks surround
 words no source contains, and answers that cite nothing (which is what an
@@ -15,8 +17,43 @@ a post may well say "I can't".
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
 
 from .parse import Draft
+
+#: How to try again after a rejection: "with_reason" sends the rejected answer back with
+#: the reason; "fresh" sends the original request again, nothing of the rejected turn in
+#: it; "none" does not try again (the same request would fail the same way).
+Retry = Literal["with_reason", "fresh", "none"]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why an answer may not be published, and how to try again."""
+
+    reason: str
+    retry: Retry = "with_reason"
+
+
+#: Every stop reason the SDK lists: None when the answer is complete (the rest of the
+#: guard still judges it), else why it may not be published and how to try again.
+STOP_REASONS: dict[str, tuple[str, Retry] | None] = {
+    "end_turn": None,
+    # No stop_sequences are sent; an answer that stopped at one is judged like any other.
+    "stop_sequence": None,
+    "max_tokens": ("the answer was cut off at the output limit before it ended (stop reason: max_tokens)", "with_reason"),
+    # The window was full: the same request (let alone a longer one) would be cut off again.
+    "model_context_window_exceeded": (
+        "the answer filled the model's context window and was cut off (stop reason: model_context_window_exceeded)",
+        "none",
+    ),
+    # The API says to reset the conversation after a refusal: continuing it brings more refusals.
+    "refusal": ("the model declined to write it (stop reason: refusal)", "fresh"),
+    # pause_turn and tool_use belong to tool loops; the request offers no tools to continue one.
+    "pause_turn": ("the model paused its turn before writing the briefing (stop reason: pause_turn)", "fresh"),
+    "tool_use": ("the answer asked to use a tool, but the request offers none (stop reason: tool_use)", "fresh"),
+}
 
 #: Body length limits, in words (the prompt asks for 400-700).
 MIN_WORDS, MAX_WORDS = 250, 1000
@@ -62,12 +99,23 @@ def _snippet(match: re.Match[str]) -> str:
     return " ".join(match.group().split())
 
 
-def check(draft: Draft, stop_reason: str | None) -> str | None:
-    """Why ``draft`` must not be published, or None when it may be."""
-    if stop_reason == "refusal":
-        return "the model declined to write it (stop reason: refusal)"
-    if stop_reason == "max_tokens":
-        return "the answer was cut off at the output limit before it ended"
+def check(draft: Draft, stop_reason: str | None, stop_details: Mapping[str, Any] | None = None) -> Rejection | None:
+    """Why ``draft`` must not be published (and how to try again), or None when it may be."""
+    if stop_reason not in STOP_REASONS:
+        return Rejection(f"the answer ended for a reason this writer does not know (stop reason: {stop_reason})", "none")
+    verdict = STOP_REASONS[stop_reason]
+    if verdict is not None:
+        reason, retry = verdict
+        if stop_reason == "refusal" and stop_details:
+            said = "; ".join(str(stop_details[k]) for k in ("category", "explanation") if stop_details.get(k))
+            reason = f"{reason[:-1]}: {said})" if said else reason
+        return Rejection(reason, retry)
+    reason = _text_problem(draft)
+    return None if reason is None else Rejection(reason)
+
+
+def _text_problem(draft: Draft) -> str | None:
+    """Why the words of a complete answer may not be published, or None."""
     if not draft.headline and not draft.paragraphs:
         return "the answer was empty"
     own = draft.own_text
@@ -101,3 +149,13 @@ def check(draft: Draft, stop_reason: str | None) -> str | None:
     if draft.citations == 0:
         return "it cites none of the story's posts"
     return None
+
+
+def explain(rejections: list[Rejection]) -> str:
+    """The build log's sentence for a story whose answers were rejected (one or two of them)."""
+    if len(rejections) == 1:
+        return (f"Claude's answer cannot be published: {rejections[0].reason}; "
+                "it was not retried, as the same request would fail the same way")
+    first, then = rejections[0].reason, rejections[-1].reason
+    why = f"{then} (the retry too)" if first == then else f"first {first}; then, on the retry, {then}"
+    return f"Claude's answer was rejected twice: {why}"

@@ -225,6 +225,13 @@ def with_retry(request: dict[str, Any], rejected_text: str, reason: str) -> dict
     return retry
 
 
+def next_attempt(request: dict[str, Any], rejected: dict[str, Any], reason: str, retry: str) -> dict[str, Any]:
+    """The request for a second attempt: the original again ("fresh"), or with the rejected answer and why."""
+    if retry == "fresh":
+        return request
+    return with_retry(request, "".join(b.get("text", "") for b in rejected.get("content") or () if b.get("type") == "text"), reason)
+
+
 def request_key(story: Story, request: dict[str, Any]) -> str:
     """The response-cache key of a story's request.
 
