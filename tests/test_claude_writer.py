@@ -766,6 +766,54 @@ def test_unbalanced_quotation_marks_are_a_problem():
     assert draft.problems
 
 
+@pytest.mark.parametrize(("source", "quote"), [
+    ("Local inference is finally cheap enough.", "ference is fin"),
+    ("Local inference is finally cheap enough.", "inference is final"),
+    ("Local inference is finally cheap enough.", "cal inference"),
+    ("The gap gets wider every month.", "gap gets wide … every month"),
+])
+def test_a_quotation_matches_whole_words_only(source, quote):
+    assert not holds_verbatim(source, quote)
+
+
+@pytest.mark.parametrize(("source", "quote"), [
+    ("the gap -- and it is a gap -- gets wider", "the gap — and it is a gap — gets wider"),
+    ("the gap—and it is a gap—gets wider", "the gap -- and it is a gap -- gets wider"),
+    ("the gap – and it is a gap – gets wider", "the gap—and it is a gap—gets wider"),
+    ("the gap - and it is a gap - gets wider", "the gap — and it is a gap — gets wider"),
+    ("Open\u00a0weights, fi\u00adnally", "open weights, finally"),
+    ("ＡＩ models are “good enough”", "AI models are 'good enough'"),
+])
+def test_dashes_quotes_and_spacing_are_normalised_alike(source, quote):
+    assert holds_verbatim(source, quote)
+
+
+@pytest.mark.parametrize("marks", [("‘", "’"), ("«", "»"), ("»", "«"), ("„", "“"), ("‹", "›"), ("'", "'")])
+def test_every_quotation_style_is_checked(marks):
+    items = make_story().items
+    opening, closing = marks
+    invented = _draft_with(f"One commenter called it {opening}a betrayal of the open community{closing}.", items)
+    assert "none of the posts ('a betrayal of the open community')" in check(invented, "end_turn").reason
+    verbatim = _draft_with(f"One commenter wrote {opening}Few teams ship the scaffolding{closing}, and meant it.", items)
+    assert check(verbatim, "end_turn") is None
+    (quote,) = [q for q in verbatim.quotes if q.text.startswith("Few teams")]
+    assert quote.source == 0 and quote.found
+
+
+def test_apostrophes_are_not_quotation_marks():
+    items = make_story().items
+    draft = _draft_with("The model’s answer and the users’ complaints, in the ’90s sense, aren't quotations.", items)
+    assert check(draft, "end_turn") is None
+    assert not [q for q in draft.quotes if "model" in q.text]
+
+
+def test_an_invented_quotation_in_single_quotes_in_the_teaser_is_caught():
+    items = make_story().items
+    content = [_block("Headline\nOne poster called it ‘the end of open source’.\n\n"), _block("cited words", _cite(0, 1, items)),
+               _block(". " + " ".join(["The conversation keeps moving between practice and principle."] * 40) + "\n\nMore of it.")]
+    assert "none of the posts ('the end of open source')" in check(parse(content, items), "end_turn").reason
+
+
 def test_verbatim_allows_ellipsis_case_and_typography():
     source = "Everyone’s shipping weights. Few are shipping scaffolding -- the gap gets wider."
     assert holds_verbatim(source, "everyone's shipping weights")
