@@ -825,6 +825,37 @@ def test_verbatim_allows_ellipsis_case_and_typography():
 # -- the guard's phrase checks do not trip on ordinary column prose ----------------------------------
 
 
+def _corpus() -> list[tuple[int, str, str]]:
+    """(line number, "pass" or "fail", sentence) of tests/data/guard_corpus.txt."""
+    out = []
+    for number, line in enumerate((REPO / "tests" / "data" / "guard_corpus.txt").read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            verdict, sentence = (part.strip() for part in line.split("|", 1))
+            assert verdict in ("pass", "fail"), f"guard_corpus.txt:{number}: starts with {verdict!r}"
+            out.append((number, verdict, sentence))
+    return out
+
+
+#: What a rejection by the phrase checks says (and not, say, a length or quotation problem).
+PHRASE_REJECTIONS = ("it reads as a refusal", "it asks for more material", "it talks about itself")
+
+
+@pytest.mark.parametrize(("verdict", "sentence"), [c[1:] for c in _corpus()], ids=[f"line{c[0]}" for c in _corpus()])
+def test_guard_corpus(verdict, sentence):
+    """No false positive and no false negative on the corpus of AI-discourse sentences."""
+    items = make_story(texts=(f"{sentence} {TEXTS[0]}", *TEXTS[1:3])).items  # its quotations are verbatim in a post
+    rejection = check(_draft_with(sentence, items), "end_turn")
+    if verdict == "pass":
+        assert rejection is None, rejection.reason
+    else:
+        assert rejection is not None and rejection.reason.startswith(PHRASE_REJECTIONS), rejection
+
+
+def test_guard_corpus_covers_both_sides():
+    verdicts = [verdict for _, verdict, _ in _corpus()]
+    assert verdicts.count("pass") >= 50 and verdicts.count("fail") >= 35
+
+
 def _draft_with(body_sentence: str, items):
     filler = " ".join(["The conversation keeps moving between practice and principle."] * 40)
     content = [_block("Headline\nTeaser sentence.\n\n"), _block(body_sentence + " "), _block("cited words", _cite(0, 1, items)),

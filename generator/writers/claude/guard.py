@@ -10,8 +10,11 @@ far outside the requested length, answers whose quotation marks surround
 words no source contains, and answers that cite nothing (which is what an
 answer that obeyed an instruction hidden in a post looks like).
 
-The phrase checks read only the writer's own words, never the quotations:
-a post may well say "I can't".
+The phrase checks read only the writer's own words, never the quotations
+(a post may well say "I can't"), and look for an answer that speaks as
+itself or to the person who asked -- not for words such as "instructions"
+or "not enough data", which a briefing about AI may need.
+``tests/data/guard_corpus.txt`` holds the sentences they are tested on.
 """
 
 from __future__ import annotations
@@ -61,36 +64,55 @@ MAX_HEADLINE_WORDS = 20
 MAX_TEASER_WORDS = 70
 MIN_PARAGRAPHS = 2
 
-_APOS = r"(?:'|’)"
+_APOS = r"['’]"
+#: A first-person "I" as the subject: "I", "I'm", "I'd", "I've", "I'll".
+_I = r"\bI(?:" + _APOS + r"(?:m|d|ve|ll))?"
 
+# The phrase checks read the writer's own words only (quotations are removed first),
+# and each needs the answer to speak as itself ("I", "my") or to the person who asked
+# ("you", "your request"): a briefing may well be *about* prompts, instructions,
+# refusals and missing data, which are the subject of several beats.
 _REFUSAL = re.compile(
-    r"\bI(?:\s+|" + _APOS + r")(?:cannot|can not|can" + _APOS + r"t|won" + _APOS + r"t|will not|am unable|m unable"
-    r"|am not able|m not able|must decline|am sorry|m sorry|apologi[sz]e)\b"
-    r"|\bunable to (?:help|comply|assist) with\b",
+    r"\bI(?:\s+|" + _APOS + r")(?:cannot|can not|can" + _APOS + r"?t|won" + _APOS + r"?t|will not|am unable|m unable"
+    r"|am not able|m not able|must decline|am sorry|m sorry|apologi[sz]e|am afraid|m afraid|would rather not|d rather not)\b"
+    r"|\b(?:unfortunately|sadly|regrettably),?\s+I\b",
     re.IGNORECASE,
 )
 _ASKS_FOR_MORE = re.compile(
-    r"\b(?:could|can|would) you (?:please )?(?:provide|share|send|give|clarify|supply)\b"
-    r"|\bplease (?:provide|share|send|supply)\b"
-    r"|\b(?:more|additional|further) (?:data|information|context|sources|posts|details|material) "
-    r"(?:is |are |would be )?(?:needed|required|necessary)\b"
-    r"|\bnot enough (?:information|data|context|material) to\b|\binsufficient (?:information|data|context) to\b"
-    r"|\bI (?:would )?need (?:more|additional)\b",
+    r"\b(?:could|can|would|will) you (?:please )?(?:provide|share|send|give|clarify|supply|add|include)\b"
+    r"|\bplease (?:provide|share|send|supply|clarify|add)\b"
+    r"|\bif you (?:can |could |would )?(?:provide|share|send|give|supply)\b"
+    r"|\blet me know\b|\b(?:would|do) you (?:like|want) me to\b|\bshall I\b"
+    r"|\bI(?:\s+would|" + _APOS + r"d)?\s+need (?:more|additional|further|some more)\b"
+    r"|\bI\s+(?:do not|don" + _APOS + r"?t)\s+have (?:enough|sufficient)\b"
+    r"|\b(?:not enough|insufficient|too (?:little|thin|few|sparse))\b[^.!?\n]{0,60}\b(?:briefing|column)\b",
     re.IGNORECASE,
 )
+_MATERIAL = r"(?:sources?|documents?|search results|results|posts|materials?|texts?|excerpts?|snippets?|articles)"
 _SELF_TALK = re.compile(
-    r"\b(?:the|these|those) (?:sources|documents|search results|results|posts|materials|texts|excerpts) "
-    r"(?:you |that you |I was |I" + _APOS + r"ve been |I have been |we were )?(?:provided|supplied|given)\b"
-    r"|\b(?:sources|documents|search results|posts|materials|excerpts) (?:you|that you) (?:shared|gave|sent)\b"
-    r"|\bprovided (?:sources|documents|search results|posts|materials|excerpts|texts)\b"
-    r"|\b(?:my|your|these) (?:instructions|system prompt|prompt|guidelines)\b"
-    r"|\b(?:ignor|disregard)\w* (?:all |my |your |the |any )?(?:previous |prior |earlier |above )?instructions\b"
-    r"|\bas (?:you )?(?:instructed|requested)\b"
-    r"|\bas an? (?:AI|AI language model|AI assistant|language model|assistant),"
-    r"|\bI(?:" + _APOS + r"m| am) (?:an AI|Claude)\b"
-    r"|\A\s*(?:sure|certainly|of course)\b\W"
-    r"|\A\s*(?:here is|here" + _APOS + r"s|below is) (?:a|the|my|your) (?:briefing|column|draft|article)\b",
-    re.IGNORECASE,
+    # the material it was given, as material: "the sources provided", "the posts you shared"
+    r"\b(?:the|these|those) " + _MATERIAL + r"(?: (?:that )?(?:you|I|we)(?: have| had| was| were|" + _APOS + r"ve)?(?: been)?)?"
+    r" (?:provided|supplied|given|shared|sent)\b(?!\s+(?:to|by|for|in|on|at|with|under|via|through|from|across)\b)"
+    r"|(?<![\w-])provided " + _MATERIAL + r"\b"
+    r"|\b(?:the|these) (?:posts|sources|search results|documents|excerpts|materials)\s+(?:above|below)\b(?!\s+(?:the|a|an)\b)"
+    # its own instructions, and doing as told
+    r"|\bmy (?:own |previous |prior |original |earlier )?(?:instructions|system prompt|guidelines|prompt|task|brief)\b"
+    r"|\b(?:these|the|your|my) (?:instructions|guidelines|system prompt)\s+(?:ask|asks|tell|tells|told|asked|say|said|require|want)\s+me\b"
+    r"|\b(?:following|per|as per|according to|in line with|in keeping with|as specified in|as set out in) (?:your|my|the user"
+    + _APOS + r"s) (?:instructions|request|guidelines|brief|prompt)\b"
+    r"|\bas you (?:requested|asked|instructed|wanted|specified)\b"
+    r"|(?:^|(?<=[.!?])\s)\s*as (?:instructed|requested|asked|directed)\s*,"
+    r"|" + _I + r"\s+(?:will\s+|have\s+|am\s+)?(?:now\s+)?(?:ignor|disregard)\w*|\b(?:ignor|disregard)\w* my\b"
+    # itself, its work and the person it works for
+    r"|" + _I + r"(?:\s+(?:was|have been|had been))?\s+(?:been\s+)?(?:given|provided|asked|instructed|told|shown|sent)\b"
+    r"|\bI(?:\s+have|" + _APOS + r"ve)\s+(?:written|drafted|kept|summari[sz]ed|focused|structured|included|avoided|quoted)\b"
+    r"|\bas an? (?:AI|AI language model|AI assistant|language model|large language model|assistant)\s*,\s*I\b"
+    r"|\bI(?:" + _APOS + r"m|\s+am)\s+(?:Claude|an AI\b|a (?:large )?language model|an? (?:AI )?assistant)"
+    r"|\bI(?:" + _APOS + r"d|\s+would)\s+be (?:happy|glad)\s+to\b"
+    r"|(?:^|(?<=[.!?])\s)\s*(?:sure|certainly|of course|absolutely)\s*[!,.]\s*(?:here|I\b|below|this)"
+    r"|(?:^|(?<=[.!?,])\s)\s*(?:here|below)(?:\s+is|" + _APOS + r"s|\s+are) (?:the|a|my|your) (?:briefing|column|draft|article|summary|piece)\b"
+    r"|\b(?:this|the following|the above|my) briefing\s+(?:is|was|will|covers|focuses|looks|examines|explores|draws|relies|uses)\b",
+    re.IGNORECASE | re.MULTILINE,
 )
 _SOURCE_LIST = re.compile(r"^\s*(?:sources|references|footnotes|citations)\s*:", re.IGNORECASE | re.MULTILINE)
 

@@ -87,7 +87,8 @@ class Draft:
     quotes: tuple[Quote, ...]
     #: Citations (valid ones) behind the body's spans.
     citations: int
-    #: The writer's own words: headline, teaser and body without the quotations.
+    #: The writer's own words, one line each for the headline, the teaser and every
+    #: paragraph of the body, quotations left out.
     own_text: str
     #: Shape problems the parser noticed (unbalanced quotation marks).
     problems: tuple[str, ...] = ()
@@ -331,7 +332,7 @@ class _Parser:
         if body and re.fullmatch(r"\s*(?:\*\*)?body:?(?:\*\*)?\s*", self.text[body[0][0] : body[0][1]], re.IGNORECASE):
             body = body[1:]
         paragraphs = tuple(p for p in (self._paragraph(n, a, b) for n, (a, b) in enumerate(body, 1)) if p)
-        own_body = " ".join(span.text for p in paragraphs for span in p if not span.quote)
+        own_body = "\n".join("".join(span.text for span in p if not span.quote) for p in paragraphs)
         draft = Draft(
             headline=headline,
             teaser=teaser,
