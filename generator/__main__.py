@@ -96,6 +96,7 @@ def choose_writer(args: argparse.Namespace, config: Config):
             batch=args.batch,
             concurrency=args.concurrency,
             cache_dir=Path(args.cache_dir) / "claude",
+            config=config,
         )
     return make_writer(name)
 

@@ -15,7 +15,10 @@ what it accepts:
   (``search_result_location`` with the result's index, the cited block
   range, its text, source and title): one citation that spans two blocks
   of a post, one text block that carries two citations, and usage numbers
-  that show prompt-cache writes and reads;
+  that show prompt-cache writes and reads (a cache entry is readable by
+  requests that arrive after the answer that wrote it; a cache breakpoint
+  whose prefix is under the model's minimum is refused, counted with the
+  writer's own ``approx_tokens`` and ``catalog.min_cache_tokens``);
 - ``POST /v1/messages/batches``, ``GET /v1/messages/batches/{id}`` and
   ``GET /v1/messages/batches/{id}/results`` (JSON Lines) run batches: a batch
   ends after ``batch_polls`` retrieves (never while ``hold_batches``), its
@@ -69,6 +72,7 @@ import datetime as dt
 import functools
 import itertools
 import json
+import math
 import re
 import threading
 import time
@@ -84,6 +88,9 @@ import typing_extensions as te
 from anthropic.types import ModelParam
 from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 from anthropic.types.messages.batch_create_params import BatchCreateParams
+
+from generator.writers.claude.catalog import min_cache_tokens
+from generator.writers.claude.prompt import approx_tokens
 
 #: An imperative to drop one's instructions, as a prompt injection would put it.
 INJECTION = re.compile(r"\b(?:ignore|disregard) (?:all |your |any |previous |prior |the |of |earlier )*instructions\b", re.IGNORECASE)
@@ -318,7 +325,8 @@ class FakeAnthropic:
         self._scripts: list[_Script] = []
         self._batch_faults: deque[int] = deque()
         self._batches: dict[str, _Batch] = {}
-        self._cached_systems: set[str] = set()
+        #: Prompt-cache entries (model and prefix) and when they became readable.
+        self._cache_ready: dict[str, float] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -410,6 +418,9 @@ class FakeAnthropic:
             return 400, "invalid_request_error", "; ".join(e.removeprefix("body.") for e in errors[:5])
         if body["model"] not in KNOWN_MODELS:
             return 404, "not_found_error", f"model: {body['model']}"
+        problem = self.cache_problem(body)
+        if problem is not None:
+            return 400, "invalid_request_error", problem
         return None
 
     # -- behaviour -----------------------------------------------------------
@@ -444,8 +455,8 @@ class FakeAnthropic:
                     texts.append(block.get("text", ""))
         return any(INJECTION.search(t) for t in texts)
 
-    def message(self, body: dict[str, Any], mode: str) -> dict[str, Any]:
-        """The Message JSON the fake answers ``body`` with, in ``mode``."""
+    def message(self, body: dict[str, Any], mode: str, arrived: float | None = None) -> dict[str, Any]:
+        """The Message JSON the fake answers ``body`` (received at ``arrived``) with, in ``mode``."""
         if self.injected(body):
             with self._lock:
                 self.injections_seen += 1
@@ -474,7 +485,6 @@ class FakeAnthropic:
             blocks = [_text("Briefing on hold\nCould you provide more posts about this? There is not enough information to write a full briefing.\n\n" + "\n\n".join([" ".join(_FILLER)] * 2))]
         else:
             blocks = briefing(results, mode)
-        system = body.get("system")
         return {
             "id": f"msg_fake_{next(self._ids):06d}",
             "type": "message",
@@ -483,28 +493,46 @@ class FakeAnthropic:
             "content": blocks,
             "stop_reason": stop_reason,
             "stop_sequence": None,
-            "usage": self._usage(body, blocks, system),
+            "usage": self._usage(body, blocks, time.monotonic() if arrived is None else arrived),
             **extra,
         }
 
-    def _usage(self, body: dict[str, Any], blocks: list[dict[str, Any]], system: Any) -> dict[str, int]:
-        system_tokens = 0
-        cached = False
-        if isinstance(system, list):
-            text = "".join(b.get("text", "") for b in system if isinstance(b, dict))
-            system_tokens = len(text) // 4
-            cached = any(isinstance(b, dict) and b.get("cache_control") for b in system)
-        rest = len(json.dumps(body.get("messages", []))) // 4
-        out = sum(len(b.get("text", "").split()) for b in blocks) * 4 // 3 + 10
-        usage = {"input_tokens": rest + (0 if cached else system_tokens), "output_tokens": out,
+    def _usage(self, body: dict[str, Any], blocks: list[dict[str, Any]], arrived: float) -> dict[str, int]:
+        """Token counts: the prefix up to the last cache breakpoint is written, or read when an
+        earlier answer had written it before this request arrived (as the API's cache works)."""
+        texts, breakpoints = prompt_blocks(body)
+        total = sum(approx_tokens(t) for t in texts)
+        cached = sum(approx_tokens(t) for t in texts[: breakpoints[-1] + 1]) if breakpoints else 0
+        out = sum(len(b.get("text", "").split()) for b in blocks if b.get("type") == "text") * 4 // 3 + 10
+        usage = {"input_tokens": total - cached, "output_tokens": out,
                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
         if cached:
-            key = json.dumps(system, sort_keys=True)
+            key = json.dumps([body.get("model"), texts[: breakpoints[-1] + 1]])
             with self._lock:
-                seen = key in self._cached_systems
-                self._cached_systems.add(key)
-            usage["cache_read_input_tokens" if seen else "cache_creation_input_tokens"] = system_tokens
+                ready = self._cache_ready.get(key)
+                hit = ready is not None and ready <= arrived
+                if not hit:
+                    self._cache_ready[key] = min(ready or math.inf, time.monotonic())
+            usage["cache_read_input_tokens" if hit else "cache_creation_input_tokens"] = cached
         return usage
+
+    def cache_problem(self, body: dict[str, Any]) -> str | None:
+        """Why the API would refuse this request's cache breakpoints, or None.
+
+        The real API caches nothing below a model's minimum, silently; the fake
+        refuses such a breakpoint, with the writer's own token count and
+        minimums, so that a test shows whether the promised caching can happen.
+        """
+        texts, breakpoints = prompt_blocks(body)
+        if len(breakpoints) > 4:
+            return f"cache_control: at most 4 blocks may carry it, not {len(breakpoints)}"
+        minimum = min_cache_tokens(body["model"])
+        for at in breakpoints:
+            prefix = sum(approx_tokens(t) for t in texts[: at + 1])
+            if prefix < minimum:
+                return (f"cache_control: the prefix up to this breakpoint is about {prefix:,} tokens; "
+                        f"{body['model']} caches prefixes of {minimum:,} tokens or more")
+        return None
 
     # -- batches -------------------------------------------------------------
 
@@ -556,6 +584,29 @@ def search_results(body: dict[str, Any]) -> list[Result]:
                 texts = tuple(b.get("text", "") for b in block.get("content", []) if isinstance(b, dict))
                 out.append(Result(len(out), block.get("source", ""), block.get("title", ""), texts))
     return out
+
+
+def prompt_blocks(body: dict[str, Any]) -> tuple[list[str], list[int]]:
+    """The request's prompt as texts in the API's order (system, then each message's blocks),
+    and the positions of the blocks that carry a cache breakpoint."""
+    texts: list[str] = []
+    breakpoints: list[int] = []
+    system = body.get("system")
+    blocks = [{"type": "text", "text": system}] if isinstance(system, str) else list(system or [])
+    for message in body.get("messages", []):
+        content = message.get("content")
+        blocks += [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+    for block in blocks:
+        if block.get("type") == "text":
+            texts.append(block.get("text", ""))
+        elif block.get("type") == "search_result":
+            texts.append("\n".join([block.get("title", ""), block.get("source", ""),
+                                    *(b.get("text", "") for b in block.get("content", []))]))
+        else:
+            texts.append(json.dumps(block))
+        if block.get("cache_control"):
+            breakpoints.append(len(texts) - 1)
+    return texts, breakpoints
 
 
 def _text(text: str, *cites: tuple[Result, int, int]) -> dict[str, Any]:
@@ -802,6 +853,7 @@ class _Handler(BaseHTTPRequestHandler):
         if refusal is not None:
             self._refuse(*refusal)
             return
+        arrived = time.monotonic()
         with fake._lock:
             fake._in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake._in_flight)
@@ -822,7 +874,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if mode == "timeout":
                     fake._stop.wait(fake.timeout_sleep)
                     mode = "ok"
-                self._json(200, fake.message(body, mode))
+                self._json(200, fake.message(body, mode, arrived))
         finally:
             with fake._lock:
                 fake._in_flight -= 1

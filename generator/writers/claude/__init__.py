@@ -19,6 +19,7 @@ requests, cache hits, tokens and an estimated cost.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -26,14 +27,14 @@ from typing import Any, Iterable, Iterator, Sequence
 import anthropic
 
 from ...errors import WriterError
-from ...models import Briefing, Item
+from ...models import Briefing, Config, Item
 from .. import Job, Outcome
 from .api import API_ERRORS, Client
 from .batch import BatchRun, Wanted
 from .cache import PendingBatches, ResponseCache
 from .guard import Rejection, check, explain
 from .parse import Draft, parse
-from .prompt import PROMPT_VERSION, build_request, fingerprint, next_attempt, request_key
+from .prompt import PROMPT_VERSION, Guide, build_request, cache_plan, fingerprint, next_attempt, request_key
 from .usage import Meter, Totals, tokens
 
 __all__ = ["ClaudeWriter", "PROMPT_VERSION"]
@@ -42,7 +43,10 @@ __all__ = ["ClaudeWriter", "PROMPT_VERSION"]
 class ClaudeWriter:
     """Writes briefings with Claude through the Messages API (or its Batches API).
 
-    ``client`` is an ``anthropic.Anthropic`` to use instead of one built from
+    ``config`` (feeds.yaml) gives the beats and feeds for the guide to every
+    beat in the system prompt, the same for every story of a run; the prompt
+    cache holds the system prompt when it reaches the model's minimum
+    (``cache_plan``). ``client`` is an ``anthropic.Anthropic`` to use instead of one built from
     the environment (``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``); either
     way the writer's ``max_retries`` applies. ``timeout`` None (the default)
     leaves each call's timeout to the SDK, which sizes it to ``max_tokens``;
@@ -65,10 +69,20 @@ class ClaudeWriter:
         poll_interval: float = 10.0,
         batch_wait: float | None = None,
         client: anthropic.Anthropic | None = None,
+        config: Config | None = None,
     ):
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.model = model
+        self.guide = Guide(config.beats, config.feeds) if config is not None else Guide()
+        self.cache_plan = cache_plan(self.guide, model)
+        # With a cacheable prompt, the first request goes alone: the cache it writes is
+        # readable only once its answer has started, so requests sent beside it would
+        # each write the cache again.
+        self._warm = threading.Event()
+        if not self.cache_plan.cached:
+            self._warm.set()
+        self._warm_lock = threading.Lock()
         self.batch = batch
         self.concurrency = concurrency
         self.cache_dir = Path(cache_dir)
@@ -83,7 +97,7 @@ class ClaudeWriter:
 
     def fingerprint(self) -> str:
         """A hash of the prompt version, the model and the request parameters."""
-        return fingerprint(self.model)
+        return fingerprint(self.model, self.guide)
 
     def write_all(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         """Write every job; outcomes come back in job order, failures as ``Outcome.error``."""
@@ -100,8 +114,8 @@ class ClaudeWriter:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def summary(self) -> str:
-        """One line: requests, cache hits, tokens and the estimated cost."""
-        return self._meter.summary()
+        """Requests, cache hits, tokens and the estimated cost; then whether the prompt cache applies."""
+        return f"{self._meter.summary()}\nclaude: prompt cache: {self.cache_plan.describe(self.model)}"
 
     @property
     def totals(self) -> Totals:
@@ -113,7 +127,7 @@ class ClaudeWriter:
     def _write_one(self, job: Job) -> Outcome:
         """Cache, else ask; a rejected answer is tried once more, as its rejection says."""
         story = job.story
-        request = build_request(story, job.beat, self.model)
+        request = build_request(story, job.beat, self.model, self.guide)
         key = request_key(story, request)
         cached = self._from_cache(job, key)
         if cached is not None:
@@ -123,7 +137,7 @@ class ClaudeWriter:
         attempt = request
         while True:
             try:
-                message = self._client.create(attempt, self._meter)
+                message = self._create(attempt)
             except API_ERRORS as exc:
                 return self._api_failure(job, exc)
             spent = _add(spent, message)
@@ -135,6 +149,17 @@ class ClaudeWriter:
             if len(rejections) == 2 or rejection.retry == "none":
                 return Outcome(job, error=WriterError(story.id, explain(rejections)))
             attempt = next_attempt(request, message, rejection.reason, rejection.retry)
+
+    def _create(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One Messages call; until one has answered, calls go one at a time (see ``_warm``)."""
+        if not self._warm.is_set():
+            with self._warm_lock:
+                if not self._warm.is_set():
+                    try:
+                        return self._client.create(request, self._meter)
+                    finally:
+                        self._warm.set()
+        return self._client.create(request, self._meter)
 
     def _api_failure(self, job: Job, exc: BaseException) -> Outcome:
         return Outcome(job, error=WriterError(job.story.id, f"Claude writer: {self._client.describe(exc)}"))
@@ -166,7 +191,7 @@ class ClaudeWriter:
         ready: dict[int, Outcome] = {}
         wanted: dict[str, Wanted] = {}
         for n, job in enumerate(jobs):
-            request = build_request(job.story, job.beat, self.model)
+            request = build_request(job.story, job.beat, self.model, self.guide)
             key = request_key(job.story, request)
             keys.append(key)
             cached = self._from_cache(job, key)
