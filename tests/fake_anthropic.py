@@ -22,8 +22,8 @@ what it accepts:
 - ``POST /v1/messages/batches``, ``GET /v1/messages/batches/{id}`` and
   ``GET /v1/messages/batches/{id}/results`` (JSON Lines) run batches: a batch
   ends after ``batch_polls`` retrieves (never while ``hold_batches``), its
-  results in another order than its requests. ``batch_outcome`` makes a
-  batch end "expired" (every request expired) or "archived" (results gone);
+  results in another order than its requests. ``batch_outcomes`` makes the
+  next batches end "expired" (every request expired) or "archived" (results gone);
   ``vanish_batches()`` forgets every batch (404 from then on) and
   ``age_batches(days)`` moves their creation into the past.
 
@@ -311,8 +311,9 @@ class FakeAnthropic:
         self.timeout_sleep = timeout_sleep
         self.batch_polls = batch_polls
         self.hold_batches = False
-        #: How a batch ends: "ok", "expired" (every request expired) or "archived" (its results gone).
-        self.batch_outcome = "ok"
+        #: How the next batches end, one entry each: "ok", "expired" (every request
+        #: expired unprocessed) or "archived" (its results gone); then "ok".
+        self.batch_outcomes: deque[str] = deque()
         #: retry-after-ms sent with 429, 529 and 500 answers (None: no header, the SDK backs off on its own).
         self.retry_after_ms: int | None = 10
         self.default_mode = "ok"
@@ -556,10 +557,12 @@ class FakeAnthropic:
         }
 
     def _finish(self, batch: _Batch) -> None:
+        with self._lock:
+            outcome = self.batch_outcomes.popleft() if self.batch_outcomes else "ok"
         lines = []
         for request in batch.requests:
             params = request["params"]
-            if self.batch_outcome == "expired":
+            if outcome == "expired":
                 result: dict[str, Any] = {"type": "expired"}
             else:
                 mode = self._mode_for(json.dumps(params, ensure_ascii=False))
@@ -569,7 +572,7 @@ class FakeAnthropic:
                     result = {"type": "succeeded", "message": self.message(params, mode)}
             lines.append({"custom_id": request["custom_id"], "result": result})
         batch.results = lines[::-1]  # the API does not promise request order
-        batch.archived = self.batch_outcome == "archived"
+        batch.archived = outcome == "archived"
 
 
 def search_results(body: dict[str, Any]) -> list[Result]:
@@ -842,7 +845,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with fake._lock:
             batch.polls += 1
-            due = batch.results is None and not fake.hold_batches and batch.polls >= fake.batch_polls
+            due = batch.results is None and not batch.archived and not fake.hold_batches and batch.polls >= fake.batch_polls
         if due:
             fake._finish(batch)
         self._json(200, fake._batch_json(batch))

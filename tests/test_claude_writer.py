@@ -642,6 +642,46 @@ def test_stories_are_written_in_parallel(fake, make):
     assert all(o.briefing for o in outcomes)
 
 
+# -- progress --------------------------------------------------------------------------------------------
+
+
+def test_direct_mode_reports_each_story_with_the_running_cost(make, fake):
+    stories = [make_story(n) for n in range(3)]
+    fake.script("refusal", "refusal", match=stories[1].items[0].url)
+    writer, steps = _steps(make, concurrency=2)
+    write(writer, *stories)
+    assert sorted(step.done for step in steps) == [1, 2, 3] and {step.total for step in steps} == {3}
+    texts = sorted(step.text for step in steps)
+    assert texts[0] == "story story0 (Open Models): written"
+    assert texts[1].startswith("story story1 (Open Models): failed: Claude's answer was rejected twice")
+    assert texts[2] == "story story2 (Open Models): written"
+    assert all(re.fullmatch(r"est\. \$\d+\.\d\d", step.cost) for step in steps)
+    assert steps[-1].cost == writer._meter.cost_text()
+    again, steps = _steps(make)
+    write(again, stories[0])
+    assert [step.text for step in steps] == ["story story0 (Open Models): from the response cache"]
+
+
+def test_batch_mode_reports_submission_waiting_and_each_story(make, fake):
+    fake.batch_polls = 2
+    writer, steps = _steps(make, batch=True, poll_interval=0.01)
+    write(writer, make_story(0), make_story(1))
+    texts = [step.text for step in steps]
+    assert re.fullmatch(r"batch msgbatch_\w+ submitted: 2 requests", texts[0])
+    assert any(re.fullmatch(r"batch msgbatch_\w+: 2 processing, 0 succeeded, 0 not", t) for t in texts)
+    assert sorted(t for t in texts if t.endswith(": written")) == [
+        "story story0 (Open Models): written", "story story1 (Open Models): written"]
+    assert steps[-1].done == steps[-1].total == 2
+
+
+def test_a_model_without_a_price_reports_cost_unknown_as_it_goes(make, fake):
+    assert catalog.model("claude-haiku-5-5") is None  # the SDK knows it; the price table does not
+    writer, steps = _steps(make, model="claude-haiku-5-5")
+    write(writer, make_story())
+    assert steps[-1].cost.startswith("cost unknown for model claude-haiku-5-5")
+    assert "cost unknown for model claude-haiku-5-5" in writer.summary()
+
+
 # -- batches --------------------------------------------------------------------------------------------
 
 
@@ -692,6 +732,88 @@ def test_batch_lost_while_polling_is_resumed(make, fake, tmp_path):
     assert list((tmp_path / "claude" / "batches").glob("*.json"))
     only_briefing(write(make(batch=True, poll_interval=0.01), make_story()))
     assert len(fake.batch_creates) == 1
+
+
+def _held_batch(make, fake, tmp_path, *stories):
+    """Run batch mode while the API holds the batch: it stays recorded, its stories unwritten."""
+    fake.hold_batches = True
+    outcomes = write(make(batch=True, poll_interval=0.01, batch_wait=0), *stories)
+    assert not any(o.briefing for o in outcomes)
+    (record,) = (tmp_path / "claude" / "batches").glob("*.json")
+    fake.hold_batches = False
+    return record, json.loads(record.read_text(encoding="utf-8"))["batch_id"]
+
+
+def _steps(make, **options):
+    steps = []
+    return make(progress=steps.append, **options), steps
+
+
+@pytest.mark.parametrize("fate", ["vanished", "archived"])
+def test_a_batch_that_cannot_be_collected_is_forgotten_and_its_stories_sent_again(make, fake, tmp_path, fate):
+    stories = [make_story(n) for n in range(2)]
+    record, old_id = _held_batch(make, fake, tmp_path, *stories)
+    if fate == "vanished":
+        fake.vanish_batches()
+    else:
+        fake.age_batches(30)  # past the 29 days results are kept: archived
+    writer, steps = _steps(make, batch=True, poll_interval=0.01)
+    outcomes = write(writer, *stories)
+    assert all(o.briefing for o in outcomes), [o.error for o in outcomes]
+    first, again = fake.batch_creates
+    assert len(again["requests"]) == 2
+    assert not record.exists() and not list((tmp_path / "claude" / "batches").glob("*.json"))
+    why = "is gone from the API (HTTP 404)" if fate == "vanished" else "was archived and its results are gone"
+    assert any(f"batch {old_id} {why}: forgotten; 2 of its stories will be sent again" in step.text for step in steps)
+
+
+def test_a_recorded_batch_older_than_the_results_are_kept_is_not_asked_for(make, fake, tmp_path):
+    stories = [make_story(0)]
+    record, old_id = _held_batch(make, fake, tmp_path, *stories)
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["created_at"] = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)).isoformat()
+    record.write_text(json.dumps(data), encoding="utf-8")
+    fake.reset()
+    writer, steps = _steps(make, batch=True, poll_interval=0.01)
+    only_briefing(write(writer, *stories))
+    assert not any(old_id in r.path for r in fake.requests)
+    assert len(fake.batch_creates) == 1
+    assert any(f"batch {old_id} is older than the 29 days the API keeps results: forgotten" in step.text for step in steps)
+
+
+def test_requests_that_expired_unprocessed_are_sent_again(make, fake, tmp_path):
+    fake.batch_outcomes.append("expired")
+    writer, steps = _steps(make, batch=True, poll_interval=0.01)
+    outcomes = write(writer, make_story(0), make_story(1))
+    assert all(o.briefing for o in outcomes), [o.error for o in outcomes]
+    first, again = fake.batch_creates
+    assert sorted(r["custom_id"] for r in again["requests"]) == sorted(r["custom_id"] for r in first["requests"])
+    assert any("2 requests of batch" in step.text and "expired before the API processed them" in step.text for step in steps)
+
+
+def test_a_story_lost_twice_fails_and_is_sent_by_the_next_run(make, fake, tmp_path):
+    fake.batch_outcomes.extend(["expired", "expired"])
+    (outcome,) = write(make(batch=True, poll_interval=0.01), make_story())
+    assert outcome.briefing is None and "lost or expired twice in this run" in outcome.error.message
+    assert len(fake.batch_creates) == 2
+    assert not list((tmp_path / "claude" / "batches").glob("*.json"))  # nothing left that would block the next run
+    only_briefing(write(make(batch=True, poll_interval=0.01), make_story()))
+    assert len(fake.batch_creates) == 3
+
+
+def test_batch_polls_back_off_and_say_what_they_wait_for(make, fake):
+    from generator.writers.claude.batch import backoff
+
+    delays = backoff(10, 120)
+    assert [next(delays) for _ in range(9)] == [10, 15, 22.5, 33.75, 50.625, 75.9375, 113.90625, 120, 120]
+    fake.batch_polls = 5
+    writer, steps = _steps(make, batch=True, poll_interval=0.02, max_poll_interval=0.05)
+    only_briefing(write(writer, make_story()))
+    waits = [float(m.group(1)) for step in steps if (m := re.fullmatch(r"waiting ([\d.]+) s for 1 batch", step.text))]
+    assert waits == [0.02, 0.03, 0.045, 0.05]
+    processing = [step for step in steps if re.fullmatch(r"batch msgbatch_\w+: 1 processing, 0 succeeded, 0 not", step.text)]
+    assert len(processing) == 4 and all(step.done == 0 and step.total == 1 for step in processing)
+    assert steps[-1].text.endswith(": written") and steps[-1].done == 1
 
 
 def test_resume_only_adds_a_batch_for_new_stories(make, fake):

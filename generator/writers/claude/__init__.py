@@ -28,9 +28,10 @@ import anthropic
 
 from ...errors import WriterError
 from ...models import Briefing, Config, Item
+from ...progress import Report, Step
 from .. import Job, Outcome
 from .api import API_ERRORS, Client
-from .batch import BatchRun, Wanted
+from .batch import BatchRun, Tracker, Wanted
 from .cache import PendingBatches, ResponseCache
 from .guard import Rejection, check, explain
 from .parse import Draft, parse
@@ -52,7 +53,11 @@ class ClaudeWriter:
     leaves each call's timeout to the SDK, which sizes it to ``max_tokens``;
     a number overrides it (the tests use short ones). ``batch_wait``
     bounds how long batch mode waits for a batch (None: until it ends); a
-    batch still processing then is collected by the next run.
+    batch still processing then is collected by the next run. Batch mode
+    polls after ``poll_interval`` seconds, then waits longer each time, up to
+    ``max_poll_interval``. ``progress`` receives a ``Step`` for every story
+    finished (and for what batches do while a run waits on them), with the
+    running cost.
     """
 
     name = "claude"
@@ -67,9 +72,11 @@ class ClaudeWriter:
         max_retries: int = 2,
         timeout: float | None = None,
         poll_interval: float = 10.0,
+        max_poll_interval: float = 120.0,
         batch_wait: float | None = None,
         client: anthropic.Anthropic | None = None,
         config: Config | None = None,
+        progress: Report | None = None,
     ):
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -87,7 +94,9 @@ class ClaudeWriter:
         self.concurrency = concurrency
         self.cache_dir = Path(cache_dir)
         self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
         self.batch_wait = batch_wait
+        self.progress = progress
         self._client = Client(client, max_retries=max_retries, timeout=timeout)
         self._cache = ResponseCache(self.cache_dir)
         self._pending = PendingBatches(self.cache_dir)
@@ -102,12 +111,13 @@ class ClaudeWriter:
     def write_all(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         """Write every job; outcomes come back in job order, failures as ``Outcome.error``."""
         jobs = list(jobs)
+        tracker = _Tracker(self.progress, self._meter, len(jobs))
         if self.batch:
-            yield from self._write_batch(jobs)
+            yield from self._write_batch(jobs, tracker)
             return
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="claude-writer")
         try:
-            futures = [pool.submit(self._write_one, job) for job in jobs]
+            futures = [pool.submit(self._write_tracked, job, n, tracker) for n, job in enumerate(jobs)]
             for future in futures:
                 yield future.result()
         finally:
@@ -124,14 +134,19 @@ class ClaudeWriter:
 
     # -- one story at a time ---------------------------------------------------
 
-    def _write_one(self, job: Job) -> Outcome:
-        """Cache, else ask; a rejected answer is tried once more, as its rejection says."""
+    def _write_tracked(self, job: Job, n: int, tracker: "_Tracker") -> Outcome:
+        outcome, status = self._write_one(job)
+        tracker.finished(str(n), f"{_label(job)}: {status}")
+        return outcome
+
+    def _write_one(self, job: Job) -> tuple[Outcome, str]:
+        """Cache, else ask; a rejected answer is tried once more, as its rejection says. Also says how it went."""
         story = job.story
         request = build_request(story, job.beat, self.model, self.guide)
         key = request_key(story, request)
         cached = self._from_cache(job, key)
         if cached is not None:
-            return cached
+            return cached, "from the response cache"
         spent = tokens(None)
         rejections: list[Rejection] = []
         attempt = request
@@ -139,15 +154,18 @@ class ClaudeWriter:
             try:
                 message = self._create(attempt)
             except API_ERRORS as exc:
-                return self._api_failure(job, exc)
+                failure = self._api_failure(job, exc)
+                return failure, f"failed: {failure.error.message}"
             spent = _add(spent, message)
             draft, rejection = self._judge(message, story.items)
             if rejection is None:
                 self._cache.store(key, {"message": message, "usage": spent, "attempts": len(rejections) + 1, "batch": False})
-                return Outcome(job, briefing=self._briefing(job, draft, spent))
+                status = f"written on the retry (first {rejections[0].reason})" if rejections else "written"
+                return Outcome(job, briefing=self._briefing(job, draft, spent)), status
             rejections.append(rejection)
             if len(rejections) == 2 or rejection.retry == "none":
-                return Outcome(job, error=WriterError(story.id, explain(rejections)))
+                why = explain(rejections)
+                return Outcome(job, error=WriterError(story.id, why)), f"failed: {why}"
             attempt = next_attempt(request, message, rejection.reason, rejection.retry)
 
     def _create(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +203,7 @@ class ClaudeWriter:
 
     # -- batch mode --------------------------------------------------------------
 
-    def _write_batch(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
+    def _write_batch(self, jobs: Sequence[Job], tracker: "_Tracker") -> Iterator[Outcome]:
         """Cache hits first; one batch (or a resumed one) for the rest; outcomes in job order."""
         keys: list[str] = []
         ready: dict[int, Outcome] = {}
@@ -194,11 +212,13 @@ class ClaudeWriter:
             request = build_request(job.story, job.beat, self.model, self.guide)
             key = request_key(job.story, request)
             keys.append(key)
+            tracker.labels.setdefault(key, _label(job))
             cached = self._from_cache(job, key)
             if cached is not None:
                 ready[n] = cached
+                tracker.finished(key, f"{_label(job)}: from the response cache")
             elif key not in wanted:
-                wanted[key] = Wanted(key, request, job.story.items)
+                wanted[key] = Wanted(key, request, job.story.items, _label(job))
         run = BatchRun(
             self._client,
             self._cache,
@@ -206,7 +226,9 @@ class ClaudeWriter:
             self._meter,
             lambda message, items: self._judge(message, items)[1],
             poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval,
             max_wait=self.batch_wait,
+            tracker=tracker,
         )
         errors = run.run(list(wanted.values()))
         for n, (job, key) in enumerate(zip(jobs, keys)):
@@ -248,3 +270,33 @@ def _add(spent: dict[str, int], message: dict[str, Any]) -> dict[str, int]:
     """Token counts so far plus one more answer's."""
     more = tokens(message.get("usage"))
     return {name: spent.get(name, 0) + more[name] for name in more}
+
+
+def _label(job: Job) -> str:
+    """How the progress display names a story."""
+    return f"story {job.story.id} ({job.beat.name})"
+
+
+class _Tracker(Tracker):
+    """Counts the stories finished and reports each step, with the running cost."""
+
+    def __init__(self, report: Report | None, meter: Meter, total: int):
+        self.report = report
+        self.meter = meter
+        self.total = total
+        #: How each request key's story is named (batch mode reports by key).
+        self.labels: dict[str, str] = {}
+        self._done: set[str] = set()
+        self._lock = threading.Lock()
+
+    def finished(self, key: str, status: str) -> None:
+        with self._lock:
+            self._done.add(key)
+        label = self.labels.get(key)
+        self.note(f"{label}: {status}" if label and not status.startswith(label) else status)
+
+    def note(self, text: str) -> None:
+        if self.report is not None:
+            with self._lock:
+                done = len(self._done)
+            self.report(Step(min(done, self.total), self.total, text, self.meter.cost_text()))
