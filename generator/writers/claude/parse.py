@@ -101,11 +101,6 @@ class Draft:
         return sum(len(span.text.split()) for paragraph in self.paragraphs for span in paragraph)
 
 
-def response_text(content: Iterable[Mapping[str, Any]]) -> str:
-    """The answer's text blocks joined, as the model wrote them."""
-    return "".join(block.get("text", "") for block in content if block.get("type") == "text")
-
-
 def parse(content: Sequence[Mapping[str, Any]], items: Sequence[Item]) -> Draft:
     """Parse the ``content`` of a Message (as JSON data) written about ``items``."""
     return _Parser(content, items).draft()

@@ -28,7 +28,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from ...models import Beat, Feed, Item, Story, platform_label
 from ...textutil import sentences, truncate
@@ -302,7 +302,8 @@ def next_attempt(request: dict[str, Any], rejected: dict[str, Any], reason: str,
     """The request for a second attempt: the original again ("fresh"), or with the rejected answer and why."""
     if retry == "fresh":
         return request
-    return with_retry(request, "".join(b.get("text", "") for b in rejected.get("content") or () if b.get("type") == "text"), reason)
+    text = "".join(block.get("text", "") for block in rejected.get("content") or () if block.get("type") == "text")
+    return with_retry(request, text, reason)
 
 
 def request_key(story: Story, request: dict[str, Any]) -> str:
