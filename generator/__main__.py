@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -61,6 +62,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     enabled = sum(1 for f in config.feeds if f.enabled)
     print(f"{args.config}: OK — {len(config.feeds)} feeds ({enabled} enabled) in {len(config.beats)} beats")
+    from .writers.claude.catalog import deprecation
+
+    end_of_life = deprecation(config.site.model)
+    if end_of_life:  # a warning: the model still answers until then
+        from .config import line_of
+        from .errors import ConfigError
+
+        message = (f"{config.site.model} is deprecated; the anthropic SDK gives its end of life as {end_of_life} "
+                   "(see https://docs.anthropic.com/en/docs/resources/model-deprecations)")
+        print(f"warning: {ConfigError(args.config, line_of(args.config, 'site', 'model'), 'site.model', message)}", file=sys.stderr)
     return 0
 
 
@@ -69,13 +80,25 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     from .fetch import fetch_all, format_results
+    from .progress import Progress, Step
 
-    results = fetch_all(config, Path(args.snapshots), now=dt.datetime.now(dt.timezone.utc), timeout=args.timeout)
+    show = Progress()
+    done = itertools.count(1)
+    total = sum(1 for feed in config.feeds if feed.enabled)
+
+    def report(result) -> None:
+        show(Step(next(done), total, f"{result.feed_id}: {result.status}, {result.message}"))
+
+    try:
+        results = fetch_all(config, Path(args.snapshots), now=dt.datetime.now(dt.timezone.utc), timeout=args.timeout,
+                            progress=report)
+    finally:
+        show.close()
     print(format_results(results))
     return 1 if any(r.status == "error" for r in results) else 0
 
 
-def choose_writer(args: argparse.Namespace, config: Config):
+def choose_writer(args: argparse.Namespace, config: Config, progress=None):
     from .writers import make_writer
 
     name = args.writer or ("claude" if os.environ.get("ANTHROPIC_API_KEY") else "extractive")
@@ -86,6 +109,8 @@ def choose_writer(args: argparse.Namespace, config: Config):
             batch=args.batch,
             concurrency=args.concurrency,
             cache_dir=Path(args.cache_dir) / "claude",
+            config=config,
+            progress=progress,
         )
     return make_writer(name)
 
@@ -99,7 +124,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.writer == "claude" and not os.environ.get("ANTHROPIC_API_KEY"):
         print("error: --writer claude needs ANTHROPIC_API_KEY in the environment", file=sys.stderr)
         return 2
-    writer = choose_writer(args, config)
+    from .progress import Progress
+
+    progress = Progress()  # a line per story on stderr, or a bar when stderr is a terminal
+    writer = choose_writer(args, config, progress)
     print(f"writer: {writer.name}", file=sys.stderr)
     try:
         report = build(
@@ -109,12 +137,14 @@ def cmd_build(args: argparse.Namespace) -> int:
             writer,
             now=args.now,
             cache_dir=Path(args.cache_dir),
-            log=lambda message: print(message, file=sys.stderr),
+            log=progress.message,
         )
     except (BriefingsError, OSError) as exc:
         # e.g. a read-only or full docs/: every file is written whole (temp + rename) or not at all.
         print(f"error: build stopped: {exc} (each file in {args.docs}/ is either as before or completely rewritten)", file=sys.stderr)
         return 1
+    finally:
+        progress.close()
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
     for note in report.notes:

@@ -328,6 +328,23 @@ def _peek_id(node: Node) -> str | None:
     return None
 
 
+def line_of(path: str | Path, *keys: str) -> int | None:
+    """The line of a nested mapping key in a YAML file (``line_of(p, "site", "model")``), or None."""
+    try:
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    line = None
+    for key in keys:
+        if not isinstance(node, MappingNode):
+            return None
+        found = [(k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == key]
+        if not found:
+            return None
+        line, node = found[0][0].start_mark.line + 1, found[0][1]
+    return line
+
+
 def load_config(path: str | Path) -> Config:
     """Read feeds.yaml from disk; a missing or unreadable file is a ConfigErrors too."""
     path = Path(path)

@@ -50,9 +50,10 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from importlib import metadata
@@ -118,13 +119,15 @@ def fetch_all(
     max_bytes: int = 10 * 2**20,
     max_redirects: int = 5,
     workers: int = 4,
+    progress: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every enabled feed of ``config``; one result per feed, in config order.
 
     ``now`` (timezone-aware) names the snapshots; the clock is read when it
     is None. A ``client`` passed in is used as is and not closed; the default
     client opens one connection per request, so that the time limit can cut
-    any of them.
+    any of them. ``progress`` is called with each feed's result as it comes
+    in (from the worker threads).
     """
     now = datetime.now(UTC) if now is None else now
     if now.tzinfo is None:
@@ -146,7 +149,7 @@ def fetch_all(
     )
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch") as pool:
-            outcomes = list(pool.map(fetcher.run, feeds, [state.get(f.id) for f in feeds]))
+            outcomes = list(pool.map(partial(_run_reported, fetcher, progress), feeds, [state.get(f.id) for f in feeds]))
     finally:
         if own_client:
             fetcher.client.close()
@@ -160,6 +163,13 @@ def fetch_all(
     if new_state != state:
         _save_state(state_path, new_state)
     return [outcome.result for outcome in outcomes]
+
+
+def _run_reported(fetcher: "_Fetcher", progress: Callable[[FetchResult], None] | None, feed: Feed, state: dict[str, Any] | None) -> "_Outcome":
+    outcome = fetcher.run(feed, state)
+    if progress is not None:
+        progress(outcome.result)
+    return outcome
 
 
 def format_results(results: Iterable[FetchResult]) -> str:

@@ -8,8 +8,10 @@ into one sentence for the build log.
 
 from __future__ import annotations
 
+import json
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import anthropic
 
@@ -20,15 +22,21 @@ class NoCredentials(Exception):
     """No API key or other credential is configured for the Anthropic client."""
 
 
+class UnreadableResponse(Exception):
+    """The API answered with a body that is not JSON (the SDK lets the decoder's error through)."""
+
+
 class Client:
     """An ``anthropic.Anthropic`` client made on first use and shared by the writer's threads.
 
-    A client passed in is used with the writer's ``max_retries`` and
-    ``timeout``; otherwise one is built from the environment
-    (``ANTHROPIC_API_KEY``, and ``ANTHROPIC_BASE_URL`` when set).
+    A client passed in is used with the writer's ``max_retries``; otherwise
+    one is built from the environment (``ANTHROPIC_API_KEY``, and
+    ``ANTHROPIC_BASE_URL`` when set). With ``timeout`` None the SDK sets each
+    call's timeout from its ``max_tokens`` (its own estimate of how long a
+    non-streaming answer may take); a number overrides that.
     """
 
-    def __init__(self, client: anthropic.Anthropic | None, *, max_retries: int, timeout: float):
+    def __init__(self, client: anthropic.Anthropic | None, *, max_retries: int, timeout: float | None):
         self.max_retries = max_retries
         self.timeout = timeout
         self._given = client
@@ -38,10 +46,13 @@ class Client:
     def get(self) -> anthropic.Anthropic:
         with self._lock:
             if self._client is None:
+                options: dict[str, Any] = {"max_retries": self.max_retries}
+                if self.timeout is not None:
+                    options["timeout"] = self.timeout
                 if self._given is not None:
-                    client = self._given.with_options(max_retries=self.max_retries, timeout=self.timeout)
+                    client = self._given.with_options(**options)
                 else:
-                    client = anthropic.Anthropic(max_retries=self.max_retries, timeout=self.timeout)
+                    client = anthropic.Anthropic(**options)
                 if not (client.api_key or client.auth_token or client.credentials):
                     raise NoCredentials("no Anthropic credentials: set ANTHROPIC_API_KEY to use the Claude writer")
                 self._client = client
@@ -51,7 +62,8 @@ class Client:
         """Send one Messages request; return the Message as JSON data, its usage metered."""
         client = self.get()
         meter.request()
-        message = client.messages.create(**params)
+        with sdk_call():
+            message = client.messages.create(**params)
         data = message.model_dump(mode="json")
         meter.usage(data.get("usage"))
         return data
@@ -62,7 +74,8 @@ class Client:
         if isinstance(exc, NoCredentials):
             return str(exc)
         if isinstance(exc, anthropic.APITimeoutError):
-            return f"the Messages API did not answer within {self.timeout:g} s ({tries})"
+            within = f"within {self.timeout:g} s" if self.timeout is not None else "within the SDK's timeout"
+            return f"the Messages API did not answer {within} ({tries})"
         if isinstance(exc, anthropic.APIConnectionError):
             return f"could not reach the Messages API ({tries}): {exc}"
         if isinstance(exc, anthropic.APIResponseValidationError):
@@ -72,14 +85,23 @@ class Client:
             retried = exc.status_code in (408, 409, 429) or exc.status_code >= 500
             after = f" after {tries}" if retried else ""
             return f"the Messages API answered HTTP {exc.status_code} ({kind or 'error'}){after}: {message or exc.message}"
-        if isinstance(exc, ValueError):  # a body that is not JSON at all
+        if isinstance(exc, UnreadableResponse):
             return f"the Messages API sent a response that could not be read as JSON ({exc})"
         return f"the Messages API request failed: {exc}"
 
 
-#: What a request may raise that means "this story could not be written"
-#: (ValueError: a response body that is not JSON at all).
-API_ERRORS: tuple[type[BaseException], ...] = (anthropic.AnthropicError, NoCredentials, ValueError)
+#: What a call to the API may raise that means "this story could not be written".
+#: Only SDK calls are guarded with it, so a bug in our own code is never mistaken for one.
+API_ERRORS: tuple[type[BaseException], ...] = (anthropic.AnthropicError, NoCredentials, UnreadableResponse)
+
+
+@contextmanager
+def sdk_call() -> Iterator[None]:
+    """Around SDK calls only: a body the SDK could not decode becomes ``UnreadableResponse``."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        raise UnreadableResponse(str(exc)) from exc
 
 
 def _error_fields(body: object) -> tuple[str, str]:

@@ -6,8 +6,8 @@ whose items, prompt, model and parameters did not change never calls the
 API again. Only answers that passed the guard are stored.
 
 ``PendingBatches`` remembers every Message Batch this writer created and has
-not yet collected: its id and, for each custom_id, the request key and
-attempt it stands for. It is written right after the batch is created and
+not yet collected: its id, when the API created it and, for each custom_id,
+the request key and attempt it stands for. It is written right after the batch is created and
 removed only once its results are safely in the response cache, so a run
 that is interrupted while a batch is processing resumes that batch on the
 next run instead of paying for it twice.
@@ -18,6 +18,7 @@ half a file behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,8 @@ class Pending:
 
     batch_id: str
     requests: dict[str, PendingRequest]
+    #: When the API created it (timezone-aware), or None for a record written without it.
+    created_at: dt.datetime | None = None
 
     @property
     def keys(self) -> set[str]:
@@ -108,7 +111,7 @@ class PendingBatches:
                 for custom_id, entry in (data.get("requests") or {}).items()
                 if isinstance(entry, dict) and "key" in entry
             }
-            out.append(Pending(data["batch_id"], requests))
+            out.append(Pending(data["batch_id"], requests, _datetime(data.get("created_at"))))
         return out
 
     def record(self, pending: Pending) -> None:
@@ -116,6 +119,7 @@ class PendingBatches:
             self._path(pending.batch_id),
             {
                 "batch_id": pending.batch_id,
+                "created_at": pending.created_at.isoformat() if pending.created_at else None,
                 "requests": {
                     cid: {"key": r.key, "attempt": r.attempt, "reason": r.reason} for cid, r in pending.requests.items()
                 },
@@ -124,3 +128,12 @@ class PendingBatches:
 
     def forget(self, batch_id: str) -> None:
         self._path(batch_id).unlink(missing_ok=True)
+
+
+def _datetime(text: Any) -> dt.datetime | None:
+    """An aware datetime from ISO-8601 text, or None when there is none or it cannot be read."""
+    try:
+        value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

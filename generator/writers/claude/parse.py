@@ -21,15 +21,21 @@ Markdown emphasis the model may add is dropped; escaping is the renderer's.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ...models import Item, Span
 from .prompt import content_blocks
 
-_OPEN = {"“", '"'}
-_CLOSE = {"”", '"'}
-_HEADING_QUOTE = re.compile(r"[“\"]([^”\"\n]+)[”\"]")
+#: Each opening quotation mark and the marks that close it. German „…“ and ‚…‘,
+#: French «…» and ‹…›, and the reversed »…« all count; the straight " and ' close themselves.
+_PAIRS = {"“": "”", "„": "“”", "«": "»", "»": "«", "‹": "›", "‘": "’", "‚": "‘’", '"': '"', "'": "'"}
+_MARKS = frozenset(_PAIRS) | frozenset("”›’")
+#: Marks that also serve as apostrophes (’90s, ’em): one left open is read as an apostrophe.
+_SINGLE = frozenset("‘‚'")
+#: Double marks, read flat when they do not nest as written.
+_FLAT = frozenset("“”„«»\"")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9])")
 _LABEL = re.compile(r"^\s*(?:headline|title|teaser|standfirst|dek|body)\s*:\s*", re.IGNORECASE)
@@ -37,10 +43,13 @@ _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")
 _LEADING_PUNCT = re.compile(r"^[.,;:!?)]+")
 #: For "verbatim" comparisons: every quotation mark and apostrophe is one character
-#: (a quotation may turn a post's inner double quotes into single ones), and so is every dash.
+#: (a quotation may turn a post's inner double quotes into single ones); invisible
+#: characters go.
 _TYPOGRAPHY = str.maketrans(
-    {"“": "'", "”": "'", "„": "'", '"': "'", "‘": "'", "’": "'", "‚": "'", "–": "-", "—": "-", "\u00a0": " "}
+    {**dict.fromkeys("“”„‟\"‘’‚‛«»‹›′″", "'"), **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff")}
 )
+#: A dash in any of its spellings ("--", "–", "—", a hyphen between spaces) is one spaced dash.
+_DASH = re.compile(r"\s*(?:-{2,}|[‒–—―−]|(?<=\s)-(?=\s))\s*")
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,8 @@ class Draft:
     quotes: tuple[Quote, ...]
     #: Citations (valid ones) behind the body's spans.
     citations: int
-    #: The writer's own words: headline, teaser and body without the quotations.
+    #: The writer's own words, one line each for the headline, the teaser and every
+    #: paragraph of the body, quotations left out.
     own_text: str
     #: Shape problems the parser noticed (unbalanced quotation marks).
     problems: tuple[str, ...] = ()
@@ -91,40 +101,90 @@ class Draft:
         return sum(len(span.text.split()) for paragraph in self.paragraphs for span in paragraph)
 
 
-def response_text(content: Iterable[Mapping[str, Any]]) -> str:
-    """The answer's text blocks joined, as the model wrote them."""
-    return "".join(block.get("text", "") for block in content if block.get("type") == "text")
-
-
 def parse(content: Sequence[Mapping[str, Any]], items: Sequence[Item]) -> Draft:
     """Parse the ``content`` of a Message (as JSON data) written about ``items``."""
     return _Parser(content, items).draft()
 
 
 def normalize(text: str) -> str:
-    """Text as compared for "verbatim": typographic quotes, dashes and spacing unified, case folded."""
-    return " ".join(text.translate(_TYPOGRAPHY).replace("…", "...").split()).casefold()
+    """Text as compared for "verbatim", the one normalisation both sides go through.
+
+    Compatibility forms folded (NFKC: full-width letters, the ellipsis
+    character as "..."), every quotation mark and apostrophe one character,
+    every dash one spaced dash, invisible characters dropped, spacing
+    collapsed, case folded.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
+    return " ".join(_DASH.sub(" — ", text).split()).casefold()
 
 
 def holds_verbatim(haystack: str, quote: str) -> bool:
-    """True when ``quote`` appears in ``haystack`` word for word.
+    """True when ``quote`` appears in ``haystack`` word for word, on word boundaries.
 
     Allowed, as in print: an ellipsis or a [bracketed insertion] between
     verbatim pieces (which must appear in order), and punctuation at either
     end of the quotation. Case is ignored (a quotation may start a sentence).
+    "ference is fin" is not in "inference is finally".
     """
-    pieces = [p.strip(" .,;:!?'\"") for p in re.split(r"\.\.\.|\[[^\]]*\]", normalize(quote))]
+    pieces = [p.strip(" .,;:!?'—") for p in re.split(r"\.\.\.|\[[^\]]*\]", normalize(quote))]
     pieces = [p for p in pieces if p]
     if not pieces:
         return False
     text = normalize(haystack)
     at = 0
     for piece in pieces:
-        found = text.find(piece, at)
-        if found < 0:
+        found = re.compile(r"(?<!\w)" + re.escape(piece) + r"(?!\w)").search(text, at)
+        if found is None:
             return False
-        at = found + len(piece)
+        at = found.end()
     return True
+
+
+def quote_pairs(text: str, a: int = 0, b: int | None = None) -> list[tuple[int, int]] | None:
+    """(open, close) positions of the outermost quotations in text[a:b], or None when marks do not pair.
+
+    Quotations may nest (a quoted post that itself quotes someone); each
+    opening mark is closed by its own closing mark(s). ’ and ' between two
+    letters are apostrophes; after a letter, or with nothing open, they
+    close nothing. A single mark left open (‘ before ’90s) is an apostrophe;
+    any other mark left open, or a closing mark with nothing open, means
+    the marks do not pair.
+    """
+    b = len(text) if b is None else b
+    ignored: set[int] = set()
+    while True:
+        out: list[tuple[int, int]] = []
+        stack: list[tuple[int, str]] = []
+        for pos in range(a, b):
+            ch = text[pos]
+            if ch not in _MARKS or pos in ignored:
+                continue
+            before = text[pos - 1] if pos > a else " "
+            after = text[pos + 1] if pos + 1 < b else " "
+            if ch in "’'" and before.isalnum() and after.isalnum():
+                continue
+            closes = None
+            for depth in range(len(stack) - 1, -1, -1):
+                if ch in _PAIRS[stack[depth][1]]:
+                    closes = depth
+                    break
+                if stack[depth][1] not in _SINGLE:
+                    break
+            if closes is not None and not (ch in "’'" and after.isalnum()):
+                opened = stack[closes][0]
+                del stack[closes:]
+                if not stack:
+                    out.append((opened, pos))
+            elif ch in _PAIRS and not (ch in _SINGLE and before.isalnum()):
+                stack.append((pos, ch))
+            elif ch in "”»›":
+                return None
+        left_open = {pos for pos, ch in stack if ch in _SINGLE}
+        if not stack:
+            return out
+        if len(left_open) < len(stack):
+            return None
+        ignored |= left_open
 
 
 def strip_markdown(text: str) -> str:
@@ -267,7 +327,7 @@ class _Parser:
         if body and re.fullmatch(r"\s*(?:\*\*)?body:?(?:\*\*)?\s*", self.text[body[0][0] : body[0][1]], re.IGNORECASE):
             body = body[1:]
         paragraphs = tuple(p for p in (self._paragraph(n, a, b) for n, (a, b) in enumerate(body, 1)) if p)
-        own_body = " ".join(span.text for p in paragraphs for span in p if not span.quote)
+        own_body = "\n".join("".join(span.text for span in p if not span.quote) for p in paragraphs)
         draft = Draft(
             headline=headline,
             teaser=teaser,
@@ -284,9 +344,11 @@ class _Parser:
 
     def _heading_quotes(self, text: str) -> list[Quote]:
         out = []
-        for match in _HEADING_QUOTE.finditer(text):
-            words = match.group(1).strip()
-            if any(ch.isalnum() for ch in words):
+        for line in text.split("\n"):
+            for opened, closed in quote_pairs(line) or ():
+                words = line[opened + 1 : closed].strip()
+                if not any(ch.isalnum() for ch in words):
+                    continue
                 found = any(holds_verbatim(hay, words) for hay in self.haystacks)
                 out.append(Quote(words, None, found, found))
         return out
@@ -294,53 +356,36 @@ class _Parser:
     # -- one paragraph -----------------------------------------------------
 
     def _quote_ranges(self, a: int, b: int, number: int) -> list[tuple[int, int]]:
-        """(open, close) positions of the outermost quotation marks in text[a:b].
+        """(open, close) positions of the outermost quotation marks in text[a:b] (see ``quote_pairs``).
 
-        Quotations may nest (a quoted post that itself quotes someone): curly
-        marks nest by direction, and a straight mark closes an open straight
-        mark or else opens. When that reading leaves marks unmatched (a model
-        that opens with a curly mark and closes with a straight one), any
-        closing mark is taken to close the open quotation instead.
+        When marks do not pair as written (a model that opens with a curly
+        double mark and closes with a straight one), the double marks are
+        read flat: each closes the quotation open before it.
         """
-        nested = self._pair(a, b, nesting=True)
+        nested = quote_pairs(self.text, a, b)
         if nested is not None:
             return nested
-        flat = self._pair(a, b, nesting=False)
+        flat = self._flat_pairs(a, b)
         if flat is not None:
             return flat
         self.problems.append(f"paragraph {number} has quotation marks that do not pair up")
         return []
 
-    def _pair(self, a: int, b: int, *, nesting: bool) -> list[tuple[int, int]] | None:
+    def _flat_pairs(self, a: int, b: int) -> list[tuple[int, int]] | None:
         out: list[tuple[int, int]] = []
-        stack: list[tuple[int, str]] = []
+        opened: int | None = None
         for pos in range(a, b):
             ch = self.text[pos]
-            if ch not in _OPEN and ch not in _CLOSE:
+            if ch not in _FLAT:
                 continue
-            if not nesting:
-                if not stack and ch in _OPEN:
-                    stack.append((pos, ch))
-                elif stack:
-                    out.append((stack.pop()[0], pos))
-                else:
-                    return None
-                continue
-            if ch == '"' and stack and stack[-1][1] == '"':
-                closes = True
-            elif ch == '"':
-                closes = False
+            if opened is None and ch in "“„«\"":
+                opened = pos
+            elif opened is not None:
+                out.append((opened, pos))
+                opened = None
             else:
-                closes = ch in _CLOSE
-            if not closes:
-                stack.append((pos, ch))
-            elif not stack:
                 return None
-            else:
-                opened, _ = stack.pop()
-                if not stack:
-                    out.append((opened, pos))
-        return None if stack else out
+        return out if opened is None else None
 
     def _units(self, a: int, b: int, number: int) -> list[_Unit]:
         units: list[_Unit] = []

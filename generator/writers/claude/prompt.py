@@ -3,9 +3,16 @@
 Feed text is untrusted. It reaches the model only inside citation-enabled
 ``search_result`` blocks, one per item, in story order, so that a
 citation's ``search_result_index`` is the item's index in ``Story.items``
-(and so in ``Briefing.sources``). Everything outside those blocks -- the
-system prompt and the task line -- is written here or comes from
-``feeds.yaml``, never from a feed.
+(and so in ``Briefing.sources``). Everything outside those blocks is
+trusted: written here or in ``guide``, or taken from ``feeds.yaml``, never
+from a feed.
+
+The request is built from named trusted sections. The system prompt is the
+same for every story of a run -- the writer's brief, the house style, the
+craft, and a guide to every beat -- and carries the prompt-cache breakpoint
+when it is long enough for the model to cache (``cache_plan``). After the
+search results, ``STORY_CONTEXT`` adds trusted per-story sections (each a
+function of the story and its beat), then the task line comes last.
 
 Each item's text is cut into sentence-sized text blocks: a search-result
 citation points at a range of whole blocks, so smaller blocks give footnotes
@@ -19,14 +26,18 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from typing import Any
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
 
-from ...models import Beat, Item, Story, platform_label
+from ...models import Beat, Feed, Item, Story, platform_label
 from ...textutil import sentences, truncate
+from . import catalog
+from .guide import CRAFT, HOUSE_STYLE, beat_guide
 
 #: Bump when the prompt or the request shape changes: it is part of the
 #: writer's fingerprint and of every response-cache key.
-PROMPT_VERSION = "claude-briefing-3"
+PROMPT_VERSION = "claude-briefing-4"
 
 #: Output budget: a 700-word briefing with citations fits well inside it.
 MAX_TOKENS = 3000
@@ -115,18 +126,8 @@ were given posts; write as a columnist who has read them.
 Do not ask for more information: write the best briefing the posts allow, \
 even if they are few or thin, and keep it honest about what they show.
 
-# Shape, for orientation (do not reuse its words)
-
-A headline naming a surprising tension.
-A teaser of one or two sentences that sets the stakes.
-
-A first paragraph that starts on one concrete post and widens to the \
-argument around it.
-
-Two to four paragraphs that follow the disagreement through the posts, \
-quoting the strongest voices and saying who they are.
-
-A last paragraph about where the conversation is going next.
+The house style, the craft of a briefing and the guide to the beats \
+follow; they are part of these instructions.
 """
 
 #: The task line after the search results. Only trusted text goes here:
@@ -196,7 +197,83 @@ def search_result(item: Item) -> dict[str, Any]:
     }
 
 
-def build_request(story: Story, beat: Beat, model: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Guide:
+    """The trusted material from feeds.yaml that goes into every request of a run."""
+
+    beats: tuple[Beat, ...] = ()
+    feeds: tuple[Feed, ...] = ()
+
+
+def system_sections(guide: Guide) -> list[str]:
+    """The system prompt, section by section: the brief, the house style, the craft, the beats."""
+    sections = [SYSTEM_PROMPT, HOUSE_STYLE, CRAFT]
+    if guide.beats:
+        sections.append(beat_guide(guide.beats, guide.feeds))
+    return sections
+
+
+def approx_tokens(text: str) -> int:
+    """Tokens in ``text``, counted low: one per four characters.
+
+    English prose runs to about one token per four characters or fewer
+    (Claude's tokenizers give at least as many tokens as this), so the
+    count errs low -- the safe side when asking whether a prefix reaches a
+    minimum. The local API in the tests counts with this same rule.
+    """
+    return math.ceil(len(text) / 4)
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    """Whether the system prompt is long enough for the model's prompt cache."""
+
+    #: Tokens in the system prompt, counted low (``approx_tokens``).
+    prefix_tokens: int
+    #: The shortest prefix the model caches (``catalog.min_cache_tokens``).
+    minimum: int
+
+    @property
+    def cached(self) -> bool:
+        return self.prefix_tokens >= self.minimum
+
+    def describe(self, model: str) -> str:
+        if self.cached:
+            return f"the {self.prefix_tokens:,}-token system prompt is cached (minimum for {model}: {self.minimum:,})"
+        return (f"not cached: the system prompt is about {self.prefix_tokens:,} tokens, "
+                f"under the {self.minimum:,} that {model} needs before it caches anything")
+
+
+def cache_plan(guide: Guide, model: str) -> CachePlan:
+    return CachePlan(sum(approx_tokens(text) for text in system_sections(guide)), catalog.min_cache_tokens(model))
+
+
+def system_blocks(guide: Guide, model: str) -> list[dict[str, Any]]:
+    """The system prompt's text blocks; the last carries the cache breakpoint when the model can cache it."""
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": text} for text in system_sections(guide)]
+    if cache_plan(guide, model).cached:
+        blocks[-1]["cache_control"] = {"type": "ephemeral"}
+    return blocks
+
+
+#: Trusted per-story sections placed after the search results, before the task:
+#: each takes the story and its beat and gives (title, text), or None to add nothing.
+#: Only text computed by this project from trusted data belongs here.
+STORY_CONTEXT: list[Callable[[Story, Beat], "tuple[str, str] | None"]] = []
+
+
+def story_context(story: Story, beat: Beat) -> list[dict[str, Any]]:
+    """The trusted per-story sections as text blocks, in ``STORY_CONTEXT`` order."""
+    blocks = []
+    for section in STORY_CONTEXT:
+        made = section(story, beat)
+        if made is not None:
+            title, text = made
+            blocks.append({"type": "text", "text": f"# {title}\n\n{text}"})
+    return blocks
+
+
+def build_request(story: Story, beat: Beat, model: str, guide: Guide = Guide()) -> dict[str, Any]:
     """The Messages API parameters for one story (without any retry turns)."""
     task = TASK.format(
         beat_name=beat.name,
@@ -204,16 +281,12 @@ def build_request(story: Story, beat: Beat, model: str) -> dict[str, Any]:
         count=len(story.items),
         edition=story.edition.isoformat(),
     )
+    content = [*(search_result(item) for item in story.items), *story_context(story, beat), {"type": "text", "text": task}]
     return {
         "model": model,
         "max_tokens": MAX_TOKENS,
-        "system": [{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}],
-        "messages": [
-            {
-                "role": "user",
-                "content": [*(search_result(item) for item in story.items), {"type": "text", "text": task}],
-            }
-        ],
+        "system": system_blocks(guide, model),
+        "messages": [{"role": "user", "content": content}],
     }
 
 
@@ -223,6 +296,14 @@ def with_retry(request: dict[str, Any], rejected_text: str, reason: str) -> dict
     retry["messages"].append({"role": "assistant", "content": [{"type": "text", "text": rejected_text or "(empty)"}]})
     retry["messages"].append({"role": "user", "content": [{"type": "text", "text": RETRY.format(reason=reason)}]})
     return retry
+
+
+def next_attempt(request: dict[str, Any], rejected: dict[str, Any], reason: str, retry: str) -> dict[str, Any]:
+    """The request for a second attempt: the original again ("fresh"), or with the rejected answer and why."""
+    if retry == "fresh":
+        return request
+    text = "".join(block.get("text", "") for block in rejected.get("content") or () if block.get("type") == "text")
+    return with_retry(request, text, reason)
 
 
 def request_key(story: Story, request: dict[str, Any]) -> str:
@@ -242,10 +323,10 @@ def request_key(story: Story, request: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def fingerprint(model: str) -> str:
+def fingerprint(model: str, guide: Guide = Guide()) -> str:
     """Everything besides the story that decides the output."""
     payload = json.dumps(
-        {"prompt_version": PROMPT_VERSION, "model": model, "max_tokens": MAX_TOKENS, "system": SYSTEM_PROMPT},
+        {"prompt_version": PROMPT_VERSION, "model": model, "max_tokens": MAX_TOKENS, "system": system_sections(guide)},
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

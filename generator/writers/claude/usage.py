@@ -1,9 +1,7 @@
 """What the Claude writer spent: requests, cache hits, tokens and an estimate in dollars.
 
-Prices are US dollars per million tokens, from Anthropic's published price
-list at the time of writing; edit ``PRICES`` when they change. A prompt-cache
-write costs 1.25 times the input price, a cache read 0.1 times; everything
-sent through the Message Batches API costs half.
+Prices come from the one dated table in ``catalog``; a model that is not in
+it is reported as "cost unknown", never priced like a neighbour.
 """
 
 from __future__ import annotations
@@ -12,28 +10,22 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-#: (input, output) dollars per million tokens, by model-name prefix (longest match wins).
-PRICES: dict[str, tuple[float, float]] = {
-    "claude-opus-4-7": (5.0, 25.0),
-    "claude-opus-4-6": (5.0, 25.0),
-    "claude-opus-4-5": (5.0, 25.0),
-    "claude-opus-4-1": (15.0, 75.0),
-    "claude-opus-4": (15.0, 75.0),
-    "claude-sonnet-4": (3.0, 15.0),
-    "claude-3-7-sonnet": (3.0, 15.0),
-    "claude-haiku-4-5": (1.0, 5.0),
-    "claude-3-5-haiku": (0.8, 4.0),
-    "claude-3-haiku": (0.25, 1.25),
-}
-CACHE_WRITE_FACTOR = 1.25
-CACHE_READ_FACTOR = 0.1
-BATCH_FACTOR = 0.5
+from . import catalog
 
 
-def price(model: str) -> tuple[float, float] | None:
-    """(input, output) dollars per million tokens for a model, or None when unknown."""
-    matches = [prefix for prefix in PRICES if model == prefix or model.startswith(prefix + "-")]
-    return PRICES[max(matches, key=len)] if matches else None
+def cost(model: str, usage: Mapping[str, Any] | None, *, batch: bool = False) -> float | None:
+    """Dollars for one response's ``usage``, or None when the model's price is unknown."""
+    row = catalog.model(model)
+    if row is None:
+        return None
+    n = tokens(usage)
+    dollars = (
+        n["input_tokens"] * row.input
+        + n["cache_creation_input_tokens"] * row.cache_write
+        + n["cache_read_input_tokens"] * row.cache_read
+        + n["output_tokens"] * row.output
+    ) / 1_000_000
+    return dollars * (catalog.BATCH_DISCOUNT if batch else 1.0)
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,7 @@ class Meter:
     def __init__(self, model: str):
         self.model = model
         self._lock = threading.Lock()
-        self._totals = Totals(cost=0.0 if price(model) else None)
+        self._totals = Totals(cost=0.0 if catalog.model(model) else None)
 
     def request(self, count: int = 1) -> None:
         """Count Messages requests sent (each request of a batch counts once)."""
@@ -83,16 +75,7 @@ class Meter:
     def usage(self, usage: Mapping[str, Any] | None, *, batch: bool = False) -> None:
         """Add one response's token usage."""
         n = tokens(usage)
-        rates = price(self.model)
-        cost = None
-        if rates is not None:
-            inp, out = rates
-            cost = (
-                n["input_tokens"] * inp
-                + n["cache_creation_input_tokens"] * inp * CACHE_WRITE_FACTOR
-                + n["cache_read_input_tokens"] * inp * CACHE_READ_FACTOR
-                + n["output_tokens"] * out
-            ) / 1_000_000 * (BATCH_FACTOR if batch else 1.0)
+        dollars = cost(self.model, usage, batch=batch)
         with self._lock:
             t = self._totals
             self._totals = replace(
@@ -101,7 +84,7 @@ class Meter:
                 output_tokens=t.output_tokens + n["output_tokens"],
                 cache_write_tokens=t.cache_write_tokens + n["cache_creation_input_tokens"],
                 cache_read_tokens=t.cache_read_tokens + n["cache_read_input_tokens"],
-                cost=None if t.cost is None or cost is None else t.cost + cost,
+                cost=None if t.cost is None or dollars is None else t.cost + dollars,
             )
 
     def totals(self) -> Totals:
@@ -118,6 +101,11 @@ class Meter:
         )
         if t.cache_write_tokens or t.cache_read_tokens:
             line += f" (prompt cache: {t.cache_write_tokens:,} written, {t.cache_read_tokens:,} read)"
+        return f"{line}, {self.cost_text()}"
+
+    def cost_text(self) -> str:
+        """"est. $0.26", or why there is no estimate."""
+        t = self.totals()
         if t.cost is None:
-            return line + f", cost unknown for model {self.model}"
-        return line + f", est. ${t.cost:,.2f}"
+            return f"cost unknown for model {self.model} (not in the price table of {catalog.CHECKED.isoformat()})"
+        return f"est. ${t.cost:,.2f}"
