@@ -4,9 +4,11 @@ Both writers report the same two figures, computed here the same way:
 
 - ``cited_sentences``: the share of the body's sentences (as a reader sees
   them, quotation marks included, split by :func:`generator.textutil.sentences`)
-  that carry at least one footnote;
+  that carry a footnote: a footnoted span overlaps the sentence, or a
+  footnote marker sits inside it or right at its end;
 - ``verbatim_quotes``: the share of quotations whose words are found, on word
-  boundaries, in the post their footnote points at (after :func:`normalize`).
+  boundaries and after :func:`normalize`, in the post their footnote points at
+  (for Claude: the post the model itself cited).
 """
 
 from __future__ import annotations
@@ -16,35 +18,50 @@ import unicodedata
 from typing import Sequence
 
 from .models import Item, Span
-from .textutil import one_line, sentences
+from .textutil import sentences
 
-_DASHES = re.compile(r"\s*(?:--|[—–])\s*")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "′": "'"})
+#: For "verbatim" comparisons: every quotation mark and apostrophe is one character
+#: (a quotation may turn a post's inner double quotes into single ones); invisible
+#: characters go.
+_TYPOGRAPHY = str.maketrans(
+    {**dict.fromkeys("“”„‟\"‘’‚‛«»‹›′″", "'"), **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff")}
+)
+#: A dash in any of its spellings ("--", "–", "—", a hyphen between spaces) is one spaced dash.
+_DASH = re.compile(r"\s*(?:-{2,}|[‒–—―−]|(?<=\s)-(?=\s))\s*")
 
 
 def normalize(text: str) -> str:
-    """The one normalisation quotations and sources are compared under: Unicode NFKC, straight
-    quotation marks, every dash (and "--") alike, runs of white space as one space, case kept."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).replace("…", "...")
-    return one_line(_DASHES.sub(" - ", text))
+    """Text as compared for "verbatim", the one normalisation both sides go through.
+
+    Compatibility forms folded (NFKC: full-width letters, the ellipsis
+    character as "..."), every quotation mark and apostrophe one character,
+    every dash one spaced dash, invisible characters dropped, spacing
+    collapsed, case folded.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
+    return " ".join(_DASH.sub(" — ", text).split()).casefold()
 
 
-def found_in(quote: str, source: str) -> bool:
-    """True when ``quote`` occurs in ``source`` on word boundaries ("ference is fin" does not
-    occur in "inference is finally")."""
-    q, s = normalize(quote).strip(), normalize(source)
-    if not q:
+def holds_verbatim(haystack: str, quote: str) -> bool:
+    """True when ``quote`` appears in ``haystack`` word for word, on word boundaries.
+
+    Allowed, as in print: an ellipsis or a [bracketed insertion] between
+    verbatim pieces (which must appear in order), and punctuation at either
+    end of the quotation. Case is ignored (a quotation may start a sentence).
+    "ference is fin" is not in "inference is finally".
+    """
+    pieces = [p.strip(" .,;:!?'—") for p in re.split(r"\.\.\.|\[[^\]]*\]", normalize(quote))]
+    pieces = [p for p in pieces if p]
+    if not pieces:
         return False
-    start = 0
-    while True:
-        at = s.find(q, start)
-        if at < 0:
+    text = normalize(haystack)
+    at = 0
+    for piece in pieces:
+        found = re.compile(r"(?<!\w)" + re.escape(piece) + r"(?!\w)").search(text, at)
+        if found is None:
             return False
-        before = s[at - 1] if at > 0 else " "
-        after = s[at + len(q)] if at + len(q) < len(s) else " "
-        if not (before.isalnum() and q[0].isalnum()) and not (after.isalnum() and q[-1].isalnum()):
-            return True
-        start = at + 1
+        at = found.end()
+    return True
 
 
 def _published(paragraph: Sequence[Span]) -> tuple[str, list[tuple[int, int]]]:
@@ -52,36 +69,41 @@ def _published(paragraph: Sequence[Span]) -> tuple[str, list[tuple[int, int]]]:
     text = ""
     cited: list[tuple[int, int]] = []
     for span in paragraph:
-        piece = f"“{span.text.strip()}”" if span.quote else span.text
         start = len(text)
-        text += piece
+        text += f"“{span.text.strip()}”" if span.quote else span.text
         if span.source is not None:
             cited.append((start, len(text)))
     return text, cited
 
 
-def fidelity(paragraphs: Sequence[Sequence[Span]], sources: Sequence[Item]) -> dict[str, float]:
+def cited_share(paragraphs: Sequence[Sequence[Span]]) -> float:
     total = carrying = 0
     for paragraph in paragraphs:
         text, cited = _published(paragraph)
         cursor = 0
         for sentence in sentences(text):
             start = text.find(sentence, cursor)
-            if start < 0:
-                start = cursor
+            start = cursor if start < 0 else start
             end = start + len(sentence)
             cursor = end
             total += 1
-            if any(a <= end and b >= start for a, b in cited):
+            if any((a < end and b > start) if a < b else start <= a <= end for a, b in cited):
                 carrying += 1
-    quotes = [(s.text, s.source) for p in paragraphs for s in p if s.quote]
-    good = 0
-    for text, source in quotes:
-        if source is not None and 0 <= source < len(sources):
-            item = sources[source]
-            if found_in(text, item.text) or found_in(text, item.title):
-                good += 1
+    return round(carrying / total, 3) if total else 0.0
+
+
+def fidelity(paragraphs: Sequence[Sequence[Span]], sources: Sequence[Item] = (),
+             verbatim: Sequence[bool] | None = None) -> dict[str, float]:
+    """Both figures; ``verbatim`` (one flag per quotation) when the writer judged its quotations
+    itself, else each quoted span is looked for in the source it points at."""
+    if verbatim is None:
+        verbatim = []
+        for paragraph in paragraphs:
+            for span in paragraph:
+                if span.quote:
+                    item = sources[span.source] if span.source is not None and 0 <= span.source < len(sources) else None
+                    verbatim.append(item is not None and holds_verbatim(f"{item.title}\n{item.text}", span.text))
     return {
-        "cited_sentences": round(carrying / total, 3) if total else 0.0,
-        "verbatim_quotes": round(good / len(quotes), 3) if quotes else 1.0,
+        "cited_sentences": cited_share(paragraphs),
+        "verbatim_quotes": round(sum(verbatim) / len(verbatim), 3) if verbatim else 1.0,
     }

@@ -659,8 +659,9 @@ def briefing(results: list[Result], mode: str) -> list[dict[str, Any]]:
     split = lambda: segs.append(("split",))  # noqa: E731
 
     lead = results[0]
-    topic = " ".join(lead.title.split()[:6]).rstrip(".,:;") or "this story"
-    headline = f"The argument over {topic} is really about trust"
+    # A headline in the writer's own words: the lead post's title appears only as a quotation.
+    topic = " ".join(lead.title.split()[:6]).strip(".,:;!?\"“”'‘’") if lead.title else ""
+    headline = f"The argument over “{topic}” is really about trust" if topic else "The argument is really about trust"
     teaser = (f"A post on {lead.platform} set off a debate that has spread well beyond its thread. "
               "The disagreement says more about expectations than about the technology.")
     if mode == "markdown":

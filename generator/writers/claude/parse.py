@@ -21,10 +21,10 @@ Markdown emphasis the model may add is dropped; escaping is the renderer's.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from ...fidelity import fidelity as shared_fidelity, holds_verbatim, normalize  # noqa: F401 (re-exported)
 from ...models import Item, Span
 from .prompt import content_blocks
 
@@ -37,21 +37,10 @@ _SINGLE = frozenset("‘‚'")
 #: Double marks, read flat when they do not nest as written.
 _FLAT = frozenset("“”„«»\"")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9])")
 _LABEL = re.compile(r"^\s*(?:headline|title|teaser|standfirst|dek|body)\s*:\s*", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")
 _LEADING_PUNCT = re.compile(r"^[.,;:!?)]+")
-#: For "verbatim" comparisons: every quotation mark and apostrophe is one character
-#: (a quotation may turn a post's inner double quotes into single ones); invisible
-#: characters go.
-_TYPOGRAPHY = str.maketrans(
-    {**dict.fromkeys("“”„‟\"‘’‚‛«»‹›′″", "'"), **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff")}
-)
-#: A dash in any of its spellings ("--", "–", "—", a hyphen between spaces) is one spaced dash.
-_DASH = re.compile(r"\s*(?:-{2,}|[‒–—―−]|(?<=\s)-(?=\s))\s*")
-
-
 @dataclass(frozen=True)
 class Cite:
     """One search-result citation, checked against the request."""
@@ -106,40 +95,6 @@ def parse(content: Sequence[Mapping[str, Any]], items: Sequence[Item]) -> Draft:
     return _Parser(content, items).draft()
 
 
-def normalize(text: str) -> str:
-    """Text as compared for "verbatim", the one normalisation both sides go through.
-
-    Compatibility forms folded (NFKC: full-width letters, the ellipsis
-    character as "..."), every quotation mark and apostrophe one character,
-    every dash one spaced dash, invisible characters dropped, spacing
-    collapsed, case folded.
-    """
-    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
-    return " ".join(_DASH.sub(" — ", text).split()).casefold()
-
-
-def holds_verbatim(haystack: str, quote: str) -> bool:
-    """True when ``quote`` appears in ``haystack`` word for word, on word boundaries.
-
-    Allowed, as in print: an ellipsis or a [bracketed insertion] between
-    verbatim pieces (which must appear in order), and punctuation at either
-    end of the quotation. Case is ignored (a quotation may start a sentence).
-    "ference is fin" is not in "inference is finally".
-    """
-    pieces = [p.strip(" .,;:!?'—") for p in re.split(r"\.\.\.|\[[^\]]*\]", normalize(quote))]
-    pieces = [p for p in pieces if p]
-    if not pieces:
-        return False
-    text = normalize(haystack)
-    at = 0
-    for piece in pieces:
-        found = re.compile(r"(?<!\w)" + re.escape(piece) + r"(?!\w)").search(text, at)
-        if found is None:
-            return False
-        at = found.end()
-    return True
-
-
 def quote_pairs(text: str, a: int = 0, b: int | None = None) -> list[tuple[int, int]] | None:
     """(open, close) positions of the outermost quotations in text[a:b], or None when marks do not pair.
 
@@ -187,6 +142,16 @@ def quote_pairs(text: str, a: int = 0, b: int | None = None) -> list[tuple[int, 
         ignored |= left_open
 
 
+def _unquoted(text: str) -> str:
+    """A headline or teaser without its quotations: the guard reads the writer's own words only."""
+    pairs = quote_pairs(text) or []
+    out, at = [], 0
+    for opened, closed in pairs:
+        out.append(text[at:opened])
+        at = closed + 1
+    return " ".join(("".join(out) + text[at:]).split())
+
+
 def strip_markdown(text: str) -> str:
     """Plain text from a line the model may have dressed in Markdown or labels."""
     text = _MD_HEADING.sub("", text.strip())
@@ -198,43 +163,9 @@ def strip_markdown(text: str) -> str:
     return text
 
 
-def sentence_ranges(text: str) -> list[tuple[int, int]]:
-    """Character ranges of the sentences of a paragraph (a plain heuristic)."""
-    out: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if text[start : match.start()].strip():
-            out.append((start, match.end()))
-        start = match.end()
-    if text[start:].strip():
-        out.append((start, len(text)))
-    return out
-
-
 def fidelity(paragraphs: Sequence[Sequence[Span]], quotes: Sequence[Quote]) -> dict[str, float]:
-    """Share of body sentences with a footnote, and of quotations verbatim in the post the model cited.
-
-    A sentence carries a citation when a footnoted span overlaps it, or a
-    footnote marker (an empty footnoted span) sits inside it or right at
-    its end.
-    """
-    total = cited = 0
-    for paragraph in paragraphs:
-        text = ""
-        runs: list[tuple[int, int]] = []
-        for span in paragraph:
-            start = len(text)
-            text += f"“{span.text}”" if span.quote else span.text
-            if span.source is not None:
-                runs.append((start, len(text)))
-        for start, end in sentence_ranges(text):
-            end = start + len(text[start:end].rstrip())
-            total += 1
-            if any((a < end and b > start) if a < b else start < a <= end for a, b in runs):
-                cited += 1
-    sentences_share = cited / total if total else 0.0
-    quotes_share = sum(q.verbatim_in_cited for q in quotes) / len(quotes) if quotes else 1.0
-    return {"cited_sentences": round(sentences_share, 3), "verbatim_quotes": round(quotes_share, 3)}
+    """The two figures (generator/fidelity.py), with quotations judged against the post the model cited."""
+    return shared_fidelity(paragraphs, verbatim=[q.verbatim_in_cited for q in quotes])
 
 
 @dataclass
@@ -335,7 +266,7 @@ class _Parser:
             cited_text=self.cited_text,
             quotes=tuple(self.quotes),
             citations=self.citations_used,
-            own_text="\n".join([headline, teaser, own_body]),
+            own_text="\n".join([_unquoted(headline), _unquoted(teaser), own_body]),
             problems=tuple(self.problems),
             heading_quotes=tuple(self._heading_quotes(headline + "\n" + teaser)),
             fidelity=fidelity(paragraphs, self.quotes),

@@ -37,7 +37,7 @@ from .guide import CRAFT, HOUSE_STYLE, beat_guide
 
 #: Bump when the prompt or the request shape changes: it is part of the
 #: writer's fingerprint and of every response-cache key.
-PROMPT_VERSION = "claude-briefing-4"
+PROMPT_VERSION = "claude-briefing-5"
 
 #: Output budget: a 700-word briefing with citations fits well inside it.
 MAX_TOKENS = 3000
@@ -260,6 +260,41 @@ def system_blocks(guide: Guide, model: str) -> list[dict[str, Any]]:
 #: each takes the story and its beat and gives (title, text), or None to add nothing.
 #: Only text computed by this project from trusted data belongs here.
 STORY_CONTEXT: list[Callable[[Story, Beat], "tuple[str, str] | None"]] = []
+
+
+def conversation_figures(story: Story, beat: Beat) -> tuple[str, str]:
+    """What generator/analyse.py counted in the story, as facts the model may state.
+
+    Posts are named only by their search-result number and platform, never by
+    anything a post wrote (no titles, handles or quoted words), so that nothing
+    from a feed reaches the model outside its citation block.
+    """
+    from ...analyse import analyse
+
+    a = analyse(story)
+    n = lambda index: f"result {index + 1} ({platform_label(story.items[index].platform)})"  # noqa: E731
+    start = story.items[a.first].published
+    lines = [
+        f"- New posts: {a.posts}" + (f", plus {a.earlier_posts} older ones first read the same day" if a.earlier_posts else "")
+        + (f"; a {beat.name} story usually draws {a.usual:g}." if a.usual else "."),
+        f"- The earliest post is {n(a.first)}, at {start:%Y-%m-%d %H:%M} UTC; the latest is {n(a.latest)}, "
+        f"{a.hours:.0f} hours later.",
+        "- How it spread: " + "; ".join(f"{platform_label(p)} from {t:%Y-%m-%d %H:%M} UTC ({k} posts)" for p, t, k in a.spread) + ".",
+    ]
+    by = {s: [v.index for v in a.voices if v.stance == s] for s in ("reporting", "supportive", "critical", "question")}
+    lines.append("- Stance as our tone reading classifies each post (it can be wrong; the posts decide): "
+                 + "; ".join(f"{s}: " + (", ".join(str(i + 1) for i in idx) or "none") for s, idx in by.items()) + ".")
+    if a.majority:
+        lines.append(f"- Among the posts that take a side, most are {a.majority}"
+                     + (f"; dissenting: results {', '.join(str(i + 1) for i in a.dissent)}." if a.dissent else "."))
+    if a.representative is not None:
+        lines.append(f"- The post closest to what the others say: {n(a.representative.index)}.")
+    if story.follows:
+        lines.append("- This story continues one already briefed: write what is new in these posts, not the whole story again.")
+    return "What our code counted in these posts (trusted figures; state them only as they are)", "\n".join(lines)
+
+
+STORY_CONTEXT.append(conversation_figures)
 
 
 def story_context(story: Story, beat: Beat) -> list[dict[str, Any]]:
