@@ -21,30 +21,16 @@
   (overrides/partials/briefing-related.html) each one's URL, front matter
   and beat page. A path that is not a page of the site is a warning, so a
   strict build fails instead of publishing a broken link.
-- Material's chrome around a page's content (the header, tabs, navigation,
-  footer and config script; see overrides/main.html and overrides/partials/)
-  is rendered once and reused for the pages outside the navigation that see
-  the site from the same place (``briefings_chrome``): on such a page no tab
-  or entry is active and there is no previous or next link, so the chrome
-  depends only on where the page sits, but for the page title in the header
-  (``briefings_header`` renders it with a stand-in, then puts each page's
-  title in). That is over half of a briefing's template time. The output is
-  the same byte for byte (tested against ``extra.briefings_reuse_chrome:
-  false``, which renders it for every page).
 """
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority, get_plugin_logger
-from mkdocs.utils import get_relative_url
 from mkdocs.utils import meta as mkdocs_meta
 
 from generator.atomic import write_atomic
@@ -74,24 +60,6 @@ _related: dict[str, tuple] = {}
 _unread_meta: dict[str, dict] = {}
 
 
-#: Turns the reuse of Material's chrome off (mkdocs.yml ``extra:``): for a theme change to rule out.
-REUSE_CHROME_KEY = "briefings_reuse_chrome"
-#: The theme's own templates, under this prefix, for overrides that wrap them (overrides/partials/nav.html).
-THEME_PREFIX = "theme"
-
-
-@dataclass
-class _Chrome:
-    reuse: bool = True
-    nav_pages: set[str] = field(default_factory=set)  # src_uris of the pages in the navigation
-    nav_urls: tuple[str, ...] = ()  # every URL the navigation links to, and the assets folder
-    rendered: dict[tuple, Markup] = field(default_factory=dict)
-    places: dict[str, tuple] = field(default_factory=dict)  # page URL → its links to nav_urls
-
-
-_chrome = _Chrome()
-
-
 def on_startup(command, dirty, **kwargs):
     global _dirty
     _dirty = dirty
@@ -108,112 +76,12 @@ def on_config(config, **kwargs):
         settings = load_config(path)
     except ConfigErrors as exc:
         raise PluginError(f"{path} is not valid:\n{exc}") from exc
-    reuse = config.extra.get(REUSE_CHROME_KEY, True)
-    if not isinstance(reuse, bool):
-        raise PluginError(f"extra.{REUSE_CHROME_KEY} in mkdocs.yml must be true or false, not {reuse!r}")
-    _chrome.reuse = reuse
     config.extra["platform_labels"] = dict(PLATFORMS)
     config.extra["significance_labels"] = dict(SIGNIFICANCE_LABELS)
     config.site_name = settings.site.title
     config.site_description = settings.site.description
     config.site_url = settings.site.url
     return config
-
-
-@event_priority(-90)  # the navigation as other plugins left it (generator/site_parallel.py forks at -100)
-def on_nav(nav, config, files, **kwargs):
-    _chrome.rendered.clear()
-    _chrome.places.clear()
-    _chrome.nav_pages = {page.file.src_uri for page in nav.pages}
-    # Everything the chrome links to that is not a page in the navigation: the assets, the
-    # home page, and the logo and home link a site may set.
-    urls = ["assets/"] + ([nav.homepage.url] if nav.homepage is not None else [])
-    urls += [value for value in (config.extra.get("homepage"), config.theme.get("logo")) if isinstance(value, str)]
-    items = list(nav.items)
-    while items:
-        item = items.pop()
-        if getattr(item, "url", None) is not None:
-            urls.append(item.url)
-        items.extend(getattr(item, "children", None) or ())
-    _chrome.nav_urls = tuple(sorted(set(urls)))
-    return nav
-
-
-def on_env(env, config, files, **kwargs):
-    theme_dirs = [d for d in config.theme.dirs if d != config.theme.custom_dir]
-    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(theme_dirs)})])
-    env.globals["briefings_chrome"] = briefings_chrome
-    env.globals["briefings_header"] = briefings_header
-    return env
-
-
-@jinja2.pass_context
-def briefings_chrome(context, name: str, render) -> Markup:
-    """A piece of the theme's chrome (``render()`` makes it), reused where it cannot differ.
-
-    Reused on pages outside the navigation only, keyed by everything a link in it
-    can depend on: the page's way to the site root and to each page the
-    navigation links to (URLs in the chrome are made relative to the page).
-    """
-    page = context.get("page")
-    if not _reusable(page):
-        return Markup(render())
-    return _rendered_once(name, context, page, render)
-
-
-#: What the header is rendered with in place of a page's title, then replaced by it.
-TITLE_STAND_IN = "\x00briefings-page-title\x00"
-
-
-@jinja2.pass_context
-def briefings_header(context, render) -> Markup:
-    """Material's header: reused like the rest of the chrome, but it shows the page's title.
-
-    It is rendered once per place with a stand-in title (the header prints
-    ``page.meta.title``, else ``page.title``), and each page gets that with its own.
-    """
-    page = context.get("page")
-    if not _reusable(page):
-        return Markup(render())
-
-    def render_with_stand_in():
-        had, title = "title" in page.meta, page.meta.get("title")
-        page.meta["title"] = TITLE_STAND_IN
-        try:
-            return render()
-        finally:
-            if had:
-                page.meta["title"] = title
-            else:
-                del page.meta["title"]
-
-    html_ = _rendered_once("header", context, page, render_with_stand_in)
-    shown = page.meta["title"] if page.meta and page.meta.get("title") else page.title
-    # printed as the header prints it: as it is (front-matter strings arrive escaped, on_page_markdown)
-    return Markup(str(html_).replace(TITLE_STAND_IN, str(shown)))
-
-
-def _reusable(page) -> bool:
-    """A page outside the navigation, with no previous or next page: its chrome depends on its place only."""
-    return (_chrome.reuse and page is not None and page.file is not None and page.file.src_uri not in _chrome.nav_pages
-            and page.previous_page is None and page.next_page is None)
-
-
-def _rendered_once(name: str, context, page, render) -> Markup:
-    """The piece ``name`` for the page's place: ``render()``'s, the first time it is asked for."""
-    key = (name, context.get("base_url"), _place(page))
-    html_ = _chrome.rendered.get(key)
-    if html_ is None:
-        html_ = _chrome.rendered[key] = Markup(render())
-    return html_
-
-
-def _place(page) -> tuple:
-    """The page's links to everything the chrome links to (worked out once per page)."""
-    place = _chrome.places.get(page.url)
-    if place is None:
-        place = _chrome.places[page.url] = tuple(get_relative_url(url, page.url) for url in _chrome.nav_urls)
-    return place
 
 
 def _escape(value):
