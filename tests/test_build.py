@@ -21,6 +21,7 @@ from generator.site import build_site
 from generator.writers.extractive import ExtractiveWriter
 
 from conftest import REPO, utc
+from sitebuild import write_mkdocs_yml
 
 NOW = utc(2026, 11, 23, 23, 59)
 
@@ -30,15 +31,8 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def mkdocs_yml_for(docs: Path, where: Path) -> Path:
-    """A copy of the project's mkdocs.yml that builds ``docs`` instead of docs/."""
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["docs_dir"] = str(docs)
-    config["hooks"] = [str(REPO / h) for h in config["hooks"]]
-    config["theme"]["custom_dir"] = str(REPO / config["theme"]["custom_dir"])
-    config["extra"]["briefings_config"] = str(REPO / "feeds.yaml")
-    path = where / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    """The project's mkdocs.yml, building ``docs`` instead of docs/."""
+    return write_mkdocs_yml(docs, REPO / "feeds.yaml", where)
 
 
 class CountingWriter(ExtractiveWriter):
@@ -247,8 +241,8 @@ def test_a_related_path_that_is_no_page_fails_the_strict_build_naming_the_page(b
     run = subprocess.run([sys.executable, "-m", "generator", "site", "--mkdocs", str(mkdocs_yml_for(other, tmp_path)), "--site-dir", str(site)],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stderr
-    assert f"{rel}: related briefing 'briefings/2026/11/19/no-such-briefing.md'" in run.stderr
-    assert "is not a page of this site" in run.stderr and "Traceback" not in run.stderr
+    assert f"{rel}: 'briefings/2026/11/19/no-such-briefing.md' (front matter 'related') is not a page of this site" in run.stderr
+    assert "Traceback" not in run.stderr
     assert not site.exists()  # nothing published
 
 
