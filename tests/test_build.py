@@ -45,16 +45,16 @@ class CountingWriter(ExtractiveWriter):
             yield outcome
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    docs = tmp / "docs"
-    shutil.copytree(REPO / "docs" / "assets", docs / "assets")
-    config = load_config(REPO / "feeds.yaml")
-    report = build(config, REPO / "snapshots", docs, ExtractiveWriter(), now=NOW, cache_dir=tmp / "cache")
-    site = tmp / "site"
-    build_site(mkdocs_yml_for(docs, tmp), site)
-    return tmp, docs, site, report, config
+@pytest.fixture
+def built(built_site):
+    """The site built once per session from the bundled snapshots (conftest.py): never changed here."""
+    return built_site.docs.parent, built_site.docs, built_site.site, built_site.report, built_site.config
+
+
+@pytest.fixture
+def now(built_site):
+    """The edition time of the session's build (its newest snapshot): rebuilds of its docs/ use it."""
+    return built_site.report.now
 
 
 def test_build_writes_dated_editions(built):
@@ -146,21 +146,21 @@ def test_site_has_beats_archive_about_and_feeds(built):
     assert (site / "search" / "search_index.json").is_file()
 
 
-def test_same_inputs_give_identical_docs_and_a_rebuild_writes_nothing(built, tmp_path):
+def test_same_inputs_give_identical_docs_and_a_rebuild_writes_nothing(built, now, tmp_path):
     _, docs, _, _, config = built
     other = tmp_path / "docs"
     shutil.copytree(REPO / "docs" / "assets", other / "assets")
-    build(config, REPO / "snapshots", other, ExtractiveWriter(), now=NOW, cache_dir=tmp_path / "cache")
+    build(config, REPO / "snapshots", other, ExtractiveWriter(), now=now, cache_dir=tmp_path / "cache")
     assert tree_digest(other) == tree_digest(docs)
     writer = CountingWriter()
     before = {p: p.stat().st_mtime_ns for p in other.rglob("*") if p.is_file()}
-    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    report = build(config, REPO / "snapshots", other, writer, now=now, cache_dir=tmp_path / "cache")
     assert report.written == [] and report.removed == []
     assert writer.calls == 0
     assert {p: p.stat().st_mtime_ns for p in other.rglob("*") if p.is_file()} == before
 
 
-def test_hand_edited_briefing_is_never_overwritten(built, tmp_path):
+def test_hand_edited_briefing_is_never_overwritten(built, now, tmp_path):
     _, docs, _, _, config = built
     other = tmp_path / "docs"
     shutil.copytree(docs, other)
@@ -173,24 +173,38 @@ def test_hand_edited_briefing_is_never_overwritten(built, tmp_path):
         def fingerprint(self):
             return "other"
 
-    report = build(config, REPO / "snapshots", other, Other(), now=NOW, cache_dir=tmp_path / "cache")
+    report = build(config, REPO / "snapshots", other, Other(), now=now, cache_dir=tmp_path / "cache")
     assert victim.read_text(encoding="utf-8") == text
     assert report.hand_edited == 1
     assert victim.relative_to(other).as_posix() not in report.written
 
 
-def test_cli_build_is_deterministic_without_now(tmp_path):
-    """Without --now the edition time comes from the snapshots, not the clock."""
+#: Runs ``python -m generator ARGS`` with the clock at TIME: python -c CLOCK_DRIVER TIME ARGS...
+CLOCK_DRIVER = """
+import datetime, sys, time_machine
+from generator.__main__ import main
+with time_machine.travel(sys.argv[1]):
+    print("clock:", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M"), file=sys.stderr)
+    sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_cli_build_ignores_the_clock(tmp_path):
+    """Without --now the edition time comes from the snapshots: builds under different clocks (one in the
+    middle of the snapshots' days, one years later) write the same docs/."""
     outs = []
-    for n in range(2):
+    for n, clock in enumerate(("2026-11-22T06:00:00+00:00", "2031-05-17T21:45:00+00:00")):
         docs = tmp_path / f"docs{n}"
         result = subprocess.run(
-            [sys.executable, "-m", "generator", "build", "--docs", str(docs), "--cache-dir", str(tmp_path / f"c{n}"), "--writer", "extractive"],
+            [sys.executable, "-c", CLOCK_DRIVER, clock,
+             "build", "--docs", str(docs), "--cache-dir", str(tmp_path / f"c{n}"), "--writer", "extractive"],
             cwd=REPO, capture_output=True, text=True, timeout=300,
         )
         assert result.returncode == 0, result.stderr
+        assert f"clock: {clock[:16]}" in result.stderr  # the build really ran under that clock
         assert "files written" in result.stdout
         outs.append(tree_digest(docs))
+    assert len(outs[0]) > 20
     assert outs[0] == outs[1]
 
 
@@ -212,7 +226,7 @@ def test_a_later_run_rewrites_only_editions_with_new_posts(tmp_path):
     assert tree_digest(fresh) == tree_digest(docs)
 
 
-def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built, tmp_path, monkeypatch):
+def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built, now, tmp_path, monkeypatch):
     from generator import render
 
     _, docs, _, _, config = built
@@ -220,7 +234,7 @@ def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built
     shutil.copytree(docs, other)
     monkeypatch.setattr(render.briefing, "RENDER_VERSION", "test-next")
     writer = CountingWriter()
-    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    report = build(config, REPO / "snapshots", other, writer, now=now, cache_dir=tmp_path / "cache")
     assert writer.calls == report.stories > 0
     for path in (other / "briefings").rglob("*.md"):
         assert frontmatter.load(path)["generator"]["render"] == "test-next"
@@ -320,7 +334,7 @@ def test_old_layout_briefings_still_render_and_are_migrated(built, tmp_path):
 # --- the disclaimer: drawn from front matter; older files carry it in their Markdown -------
 
 
-def test_old_layout_disclaimers_show_once_and_are_migrated_when_their_edition_is_built(built, tmp_path):
+def test_old_layout_disclaimers_show_once_and_are_migrated_when_their_edition_is_built(built, now, tmp_path):
     from generator import render
     from sitebuild import old_disclaimer_block, to_old_disclaimer_layout
     from test_site import content, dom
@@ -350,7 +364,7 @@ def test_old_layout_disclaimers_show_once_and_are_migrated_when_their_edition_is
     # Building their editions rewrites each of them in the new layout, exactly as a fresh build
     # writes it: no block in the Markdown, and the page is the same.
     writer = CountingWriter()
-    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    report = build(config, REPO / "snapshots", other, writer, now=now, cache_dir=tmp_path / "cache")
     assert report.failures == [] and writer.calls == report.stories == len(entries)
     assert {w for w in report.written if w.startswith("briefings/")} == {e.path for e in entries}
     assert tree_digest(other) == tree_digest(docs)
