@@ -18,6 +18,7 @@ from .atomic import write_atomic
 from .cluster import CLUSTER_VERSION, Edition, editions, select, stories_for_edition
 from .ingest import Problem, ingest
 from .models import Config, Story
+from .prune import frozen, published_through
 from .textutil import digest
 from .writers import Job, Writer
 
@@ -117,6 +118,11 @@ def build(
     report.now = now
 
     plan = plan_editions(config, result.items, now, cache_dir)
+    # Editions published and past the snapshot retention keep their briefings: prune may have
+    # removed some of their snapshots (generator/prune.py).
+    published = published_through(docs_dir)
+    plan = [(edition, stories) for edition, stories in plan
+            if not frozen(edition.date, now=now, retention_days=config.site.snapshot_retention_days, published=published)]
     report.editions = len(plan)
     existing, problems = render.scan(docs_dir)
     report.notes.extend(problems)
