@@ -1,8 +1,8 @@
 """The search index stays small: a briefing is found by its headline, teaser, beat and
 source names, but its body, footnotes and the lists of teasers are not indexed.
 
-Material's search plugin indexes every page's full text; at 3,000 briefings that is
-over 10 MB of JSON. The site plugin (generator/site/search.py) keeps briefings and the generated lists
+Material's search plugin indexes every page's full text, which grows with every briefing.
+The site plugin (generator/site/search.py) keeps briefings and the generated lists
 (home, beats, archive) out of it and adds one compact entry per page instead. This
 builds a small real site and reads site/search/search_index.json.
 """

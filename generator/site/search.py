@@ -1,8 +1,8 @@
 """A search index that stays small however many briefings there are.
 
-Material's search plugin indexes every page's full text, section by section:
-at 3,000 briefings that is over 10 MB of JSON, which freezes a browser.
-Briefings and the generated lists of teasers (home, beats, archive) are kept
+Material's search plugin indexes every page's full text, section by section,
+which for an archive of briefings soon makes an index too large for a
+browser to load (figures in the README's benchmarks). Briefings and the generated lists of teasers (home, beats, archive) are kept
 out of its full-text index (``search: {exclude: true}``, set when the page is
 read) and get one compact entry each instead, added to
 ``search/search_index.json`` after the search plugin wrote it: a briefing is
