@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: build test fetch check serve bench clean
+.PHONY: build test fetch check prune serve bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP)
 ## fetch: download every enabled feed into snapshots/
 fetch: $(STAMP)
 	$(PY) -m generator fetch
+
+## prune: remove snapshots older than site.snapshot_retention_days whose editions are published
+prune: $(STAMP)
+	$(PY) -m generator prune
 
 ## check: validate feeds.yaml
 check: $(STAMP)

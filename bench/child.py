@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
         build(load_config(config_file=args.mkdocs_yml, site_dir=args.site_dir))
     seconds = time.perf_counter() - start
-    # The parallel page build (generator/site_parallel.py) forks workers: their CPU time counts
+    # The parallel page build (generator/site/parallel.py) forks workers: their CPU time counts
     # too, and the peak is the largest process's (each worker shares the main one's memory
     # until it writes to it, so adding them up would count the shared pages twice).
     own = resource.getrusage(resource.RUSAGE_SELF)

@@ -4,7 +4,7 @@ Material blog-plugin site holding the same posts, both built in the same run.
 For each size: synthetic briefings are rendered with generator.render
 (Archive.put for each, then Archive.commit) into a fresh docs/; the site is built
 by generator.site.build_site (strict) in a child process, as published (the
-briefing pages shared between one process per CPU, generator/site_parallel.py)
+briefing pages shared between one process per CPU, generator/site/parallel.py)
 and again in one process. The same Markdown
 bodies go into docs/blog/posts/ of a stock site (``plugins: [search, blog]``),
 built by ``mkdocs build`` in a child process too; so are the same posts as
@@ -73,13 +73,19 @@ def project_yml(root: Path, docs: Path, feeds_yaml: Path) -> Path:
     theme = {"name": parent["theme"]["name"]}
     if parent["theme"].get("custom_dir"):
         theme["custom_dir"] = str(REPO / parent["theme"]["custom_dir"])
+    plugins = []  # the project's, the site plugin reading the benchmark's feeds.yaml
+    for entry in parent["plugins"]:
+        name = entry if isinstance(entry, str) else next(iter(entry))
+        options = {} if isinstance(entry, str) else dict(entry[name] or {})
+        if name == "briefings":
+            options["feeds_yaml"] = str(feeds_yaml)
+        plugins.append({name: options} if options else name)
     settings = {
         "INHERIT": str(REPO / "mkdocs.yml"),
         "docs_dir": str(docs),
         "site_dir": str(root / "site"),
-        "hooks": [str(REPO / h) for h in parent.get("hooks", [])],
         "theme": theme,
-        "extra": {"briefings_config": str(feeds_yaml)},
+        "plugins": plugins,
     }
     path = root / "mkdocs.yml"
     path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
@@ -109,7 +115,7 @@ def plain_project(root: Path, config: Config, briefings: list[synth.Synthetic], 
     """The same posts as plain pages of a stock Material site, kept out of the navigation (not_in_nav).
 
     A calibration: what MkDocs and Material cost per page on this machine, with neither the blog
-    plugin nor anything of ours (no hooks, index pages or related briefings).
+    plugin nor anything of ours (no site plugin, index pages or related briefings).
     """
     docs = root / "docs"
     posts = docs / "posts"
@@ -153,7 +159,7 @@ def _stock_settings(root: Path, docs: Path, config: Config, label: str, plugins:
 def build_in_child(mkdocs_yml: Path, site_dir: Path, *, project: bool, jobs: int | None = None, timeout: float = 1800) -> dict:
     """Build a site in a child process: wall seconds (as `mkdocs build` is felt), build seconds, peak MB.
 
-    ``jobs``: processes for our briefing pages (generator/site_parallel.py); None: its default.
+    ``jobs``: processes for our briefing pages (generator/site/parallel.py); None: its default.
     """
     cmd = [sys.executable, "-m", "bench.child", str(mkdocs_yml), str(site_dir)] + (["--project"] if project else [])
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -116,7 +116,7 @@ def make_config() -> Config:
 
 
 def config_yaml(config: Config) -> str:
-    """feeds.yaml text for a configuration (what the site hooks read)."""
+    """feeds.yaml text for a configuration (what the site plugin reads)."""
     site = config.site
     data = {
         "site": {"title": site.title, "description": site.description, "url": site.url,

@@ -5,6 +5,7 @@
     python -m generator build  [--config FILE] [--snapshots DIR] [--docs DIR] [--now ISO-8601]
                                [--writer extractive|claude] [--model NAME] [--batch]
     python -m generator site   [--mkdocs mkdocs.yml] [--site-dir site] [--jobs N]
+    python -m generator prune  [--config feeds.yaml] [--snapshots snapshots] [--docs docs] [--now ISO-8601] [--dry-run]
 
 Exit status: 0 success; 1 some feeds or stories failed (the rest was done),
 or the build could not write its files (each file is either as it was or
@@ -170,6 +171,23 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    from .prune import prune
+
+    try:
+        report = prune(config, Path(args.snapshots), Path(args.docs), now=args.now, dry_run=args.dry_run)
+    except OSError as exc:
+        print(f"error: prune stopped: {exc}", file=sys.stderr)
+        return 1
+    for path in report.removed:
+        print(f"{'would remove' if args.dry_run else 'removed'} {path}")
+    print(report.summary() + (" (dry run: nothing removed)" if args.dry_run else ""))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description="AI-discourse briefings: feeds → snapshots → briefings → site.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +226,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help="processes that build the briefing pages (default: one per CPU when there are enough briefings; 1: one process)")
     p.set_defaults(func=cmd_site)
+
+    p = sub.add_parser("prune", help="remove old snapshots whose editions are published",
+                       description="Remove snapshots older than site.snapshot_retention_days once docs/ has briefings "
+                                   "of their day or later, never a feed's newest. Example: python -m generator prune --dry-run")
+    config_arg(p)
+    p.add_argument("--snapshots", default="snapshots", help="snapshot folder (default: snapshots)")
+    p.add_argument("--docs", default="docs", help="MkDocs docs folder, whose briefings say what is published (default: docs)")
+    p.add_argument("--now", type=_parse_now, default=None, help="the time retention counts back from, ISO-8601 (default: the newest snapshot's)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    p.set_defaults(func=cmd_prune)
     return parser
 
 

@@ -238,6 +238,7 @@ def _parse_site(r: _Reader, node: Node | None) -> Site | None:
         "briefings_per_edition": (False, r.positive_int),
         "min_story_items": (False, r.positive_int),
         "model": (False, r.text),
+        "snapshot_retention_days": (False, r.positive_int),
     })
     if values is None or "title" not in values or "description" not in values:
         return None

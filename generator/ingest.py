@@ -33,6 +33,7 @@ import feedparser
 
 from .atomic import write_atomic
 from .models import Config, Feed, Item
+from .snapshots import looks_like_html, parse_stamp, read_meta
 from .textutil import digest, html_to_text, latex_to_text, normalize_space, normalize_url, one_line, safe_url, truncate
 
 #: Bump when the way entries become items changes (textutil's html_to_text and
@@ -46,9 +47,6 @@ MAX_TITLE = 300
 MAX_SNAPSHOT_BYTES = 10 * 2**20
 #: A date more than this far past the snapshot's time is not believed.
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
-
-STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
-_STAMP = re.compile(r"^(\d{8}T\d{6}Z)$")
 
 
 @dataclass(frozen=True)
@@ -75,16 +73,6 @@ class IngestResult:
     snapshots: tuple[Snapshot, ...]
     #: Snapshots whose items came from the parse cache.
     cache_hits: int = 0
-
-
-def parse_stamp(name: str) -> dt.datetime | None:
-    match = _STAMP.match(name)
-    if not match:
-        return None
-    try:
-        return dt.datetime.strptime(match.group(1), STAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
-    except ValueError:
-        return None
 
 
 def find_snapshots(config: Config, snapshots_dir: Path) -> tuple[list[Snapshot], list[Problem]]:
@@ -145,7 +133,7 @@ def _feed_key(feed: Feed) -> str:
 def _parse_cached(snapshot: Snapshot, cache_dir: Path | None) -> tuple[list[Item], list[Problem], int]:
     with snapshot.path.open("rb") as handle:
         data = handle.read(MAX_SNAPSHOT_BYTES + 1)
-    meta = _read_meta(snapshot.path)
+    meta = read_meta(snapshot.path)
     if cache_dir is None:
         items, problems = parse_snapshot(snapshot, data, meta)
         return items, problems, 0
@@ -175,15 +163,6 @@ def _url_key(url: str) -> str:
     if key is None:
         key = _URL_KEYS[url] = normalize_url(url)
     return key
-
-
-def _read_meta(path: Path) -> dict:
-    meta_path = path.with_name(path.stem + ".meta.json")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def parse_snapshot(snapshot: Snapshot, data: bytes, meta: dict | None = None) -> tuple[list[Item], list[Problem]]:
@@ -218,14 +197,14 @@ def parse_snapshot(snapshot: Snapshot, data: bytes, meta: dict | None = None) ->
         reason = _bozo_reason(exc)
         if entries:
             report(f"{reason}; using the {len(entries)} entries that parsed")
-        elif _looks_like_html(data):
+        elif looks_like_html(data):
             report("an HTML page, not a feed; no entries")
             return [], problems
         else:
             report(f"{reason}; no entries could be read")
             return [], problems
     if not entries:
-        if _looks_like_html(data):
+        if looks_like_html(data):
             report("an HTML page, not a feed; no entries")
         else:
             report("the feed has no entries")
@@ -298,15 +277,6 @@ def _bozo_reason(exc: BaseException | None) -> str:
     if "NonXMLContentType" in name:
         return f"served with a non-XML content type ({text})"
     return f"not well-formed XML ({text})"
-
-
-def _looks_like_html(data: bytes) -> bool:
-    head = data[:2048].lstrip().lower()
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    return (head.startswith(b"<!doctype html") or head.startswith(b"<html")) and not any(
-        tag in data[:8192].lower() for tag in (b"<rss", b"<feed", b"<rdf:rdf")
-    )
 
 
 # --- one entry ----------------------------------------------------------------

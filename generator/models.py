@@ -45,6 +45,8 @@ class Site:
     min_story_items: int = 2
     #: Claude model used when the Claude writer runs.
     model: str = "claude-sonnet-4-6"
+    #: Snapshots older than this many days may be pruned once their editions are published (None: kept).
+    snapshot_retention_days: int | None = None
 
 
 @dataclass(frozen=True)

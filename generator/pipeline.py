@@ -19,6 +19,7 @@ from .atomic import write_atomic
 from .cluster import CLUSTER_VERSION, Edition, History, edition_stories, editions, record
 from .ingest import Problem, ingest
 from .models import Config, Item, Story
+from .prune import frozen, published_through
 from .relevance import Relevance, split_relevant
 from .textutil import digest
 from .writers import Job, Writer
@@ -162,6 +163,12 @@ def build(
 
     days = {s.taken.date() for s in result.snapshots}
     plan = plan_editions(config, relevant, now, cache_dir, days)
+    edition_of = {story.id: edition.date for edition, stories in plan for story in stories}
+    # Editions published and past the snapshot retention keep their briefings: prune may have
+    # removed some of their snapshots (generator/prune.py).
+    published = published_through(docs_dir)
+    plan = [(edition, stories) for edition, stories in plan
+            if not frozen(edition.date, now=now, retention_days=config.site.snapshot_retention_days, published=published)]
     report.editions = len(plan)
     by_edition = archive.by_date()
     archive.problems.clear()
@@ -169,7 +176,6 @@ def build(
     jobs: list[Job] = []
     keep: dict[dt.date, set[str]] = {}
     ranks: dict[str, int] = {}
-    edition_of: dict[str, dt.date] = {}
     for edition, stories in plan:
         report.stories += len(stories)
         on_disk = by_edition.get(edition.date, [])
@@ -177,7 +183,6 @@ def build(
         keep[edition.date] = {e.path for e in on_disk if e.hand_edited}
         report.hand_edited += len(keep[edition.date])
         for rank, story in enumerate(stories, start=1):
-            edition_of[story.id] = story.edition
             h = inputs_hash(story, config, writer)
             ranks[story.id] = rank
             if h in hashes:

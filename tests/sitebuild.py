@@ -10,8 +10,9 @@ network) into ``tmp_path/docs`` and then a strict MkDocs build into
 ``tmp_path/site``. ``build_site_from_docs`` builds a site from a docs folder
 you filled yourself (e.g. with :mod:`generator.render`). Both use the
 project's own ``mkdocs.yml``, rewritten with absolute paths into
-``tmp_path/mkdocs.yml``, so the hooks, theme overrides and Markdown
-extensions are exactly the published ones.
+``tmp_path/mkdocs.yml`` (``write_mkdocs_yml``, the one helper that rewrites
+it), so the plugins, theme overrides and Markdown extensions are exactly the
+published ones.
 
 ``render_briefings`` writes Briefings you made yourself (and the index pages)
 into a docs folder, as the pipeline would.
@@ -70,7 +71,7 @@ _Dumper.add_representer(_Tagged, lambda dumper, value: value.node)
 
 
 def config_to_yaml(config: Config) -> str:
-    """feeds.yaml text for a Config (what the MkDocs hooks read)."""
+    """feeds.yaml text for a Config (what the site plugin reads)."""
     site = config.site
     data = {
         "site": {
@@ -106,33 +107,38 @@ def _config_file(config: str | Path | Config, tmp_path: Path) -> tuple[Config, P
     return load_config(path), path
 
 
-def write_mkdocs_yml(docs_dir: Path, config_file: Path, dest: Path, mkdocs_yml: Path = REPO / "mkdocs.yml") -> Path:
-    """The project's mkdocs.yml with absolute paths, pointed at ``docs_dir`` and ``config_file``."""
-    data = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_Loader)
-    base = mkdocs_yml.resolve().parent
+#: The project's site plugin, as named under ``plugins:`` in mkdocs.yml.
+PLUGIN = "briefings"
+
+
+def plugin_options(data: dict, name: str = PLUGIN) -> dict:
+    """The options of plugin ``name`` in mkdocs.yml ``data`` (made a mapping if it was a bare name)."""
+    plugins = data["plugins"]
+    for index, entry in enumerate(plugins):
+        if entry == name:
+            plugins[index] = entry = {name: {}}
+        if isinstance(entry, dict) and name in entry:
+            if entry[name] is None:
+                entry[name] = {}
+            return entry[name]
+    raise KeyError(f"no plugin {name!r} in mkdocs.yml")
+
+
+def write_mkdocs_yml(docs_dir: Path, config_file: Path, dest: Path, change=None) -> Path:
+    """The project's mkdocs.yml with absolute paths, pointed at ``docs_dir`` and ``config_file`` (feeds.yaml),
+    changed by ``change(data)`` if given, written to ``dest/mkdocs.yml``."""
+    data = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)
     data["docs_dir"] = str(Path(docs_dir).resolve())
     data["site_dir"] = str((dest / "site").resolve())
     theme = data.get("theme")
     if isinstance(theme, dict) and isinstance(theme.get("custom_dir"), str):
-        theme["custom_dir"] = str(base / theme["custom_dir"])
-    data["hooks"] = [h if Path(h).is_absolute() else str(base / h) for h in data.get("hooks") or []]
-    extra = data.setdefault("extra", {})
-    extra["briefings_config"] = str(Path(config_file).resolve())
+        theme["custom_dir"] = str(REPO / theme["custom_dir"])
+    plugin_options(data)["feeds_yaml"] = str(Path(config_file).resolve())
+    if change is not None:
+        change(data)
+    dest.mkdir(parents=True, exist_ok=True)
     path = dest / "mkdocs.yml"
     path.write_text(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def changed_mkdocs_yml(dest: Path, change) -> Path:
-    """The project's mkdocs.yml with absolute theme and hook paths, changed by ``change(data)``,
-    written to ``dest/changed.yml`` (pass it to write_mkdocs_yml as ``mkdocs_yml``)."""
-    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    data["theme"]["custom_dir"] = str(REPO / data["theme"]["custom_dir"])
-    data["hooks"] = [str(REPO / hook) for hook in data["hooks"]]
-    change(data)
-    dest.mkdir(parents=True, exist_ok=True)
-    path = dest / "changed.yml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -254,12 +260,8 @@ def to_old_disclaimer_layout(text: str) -> str:
     meta = frontmatter.loads(text).metadata
     head, sep, body = text.partition("\n---\n")
     head = head.replace(f"\n  render: '{render.RENDER_VERSION}'\n", "\n  render: '4'\n")
-    block = old_disclaimer_block(meta)
-    marker = f"{render.FOOTNOTES_MARKER}\n\n"
-    if marker in body:
-        body = body.replace(marker, f"{marker}{block}\n\n", 1)
-    else:
-        body = body.rstrip("\n") + f"\n\n{block}\n"
+    # at the end of the Markdown, where the page template puts it (after "Also in the conversation")
+    body = body.rstrip("\n") + f"\n\n{old_disclaimer_block(meta)}\n"
     return head + sep + body
 
 

@@ -21,6 +21,7 @@ from generator.site import build_site
 from generator.writers.extractive import ExtractiveWriter
 
 from conftest import REPO, utc
+from sitebuild import write_mkdocs_yml
 
 NOW = utc(2026, 11, 23, 23, 59)
 
@@ -30,15 +31,8 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def mkdocs_yml_for(docs: Path, where: Path) -> Path:
-    """A copy of the project's mkdocs.yml that builds ``docs`` instead of docs/."""
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["docs_dir"] = str(docs)
-    config["hooks"] = [str(REPO / h) for h in config["hooks"]]
-    config["theme"]["custom_dir"] = str(REPO / config["theme"]["custom_dir"])
-    config["extra"]["briefings_config"] = str(REPO / "feeds.yaml")
-    path = where / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    """The project's mkdocs.yml, building ``docs`` instead of docs/."""
+    return write_mkdocs_yml(docs, REPO / "feeds.yaml", where)
 
 
 class CountingWriter(ExtractiveWriter):
@@ -51,16 +45,16 @@ class CountingWriter(ExtractiveWriter):
             yield outcome
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    docs = tmp / "docs"
-    shutil.copytree(REPO / "docs" / "assets", docs / "assets")
-    config = load_config(REPO / "feeds.yaml")
-    report = build(config, REPO / "snapshots", docs, ExtractiveWriter(), now=NOW, cache_dir=tmp / "cache")
-    site = tmp / "site"
-    build_site(mkdocs_yml_for(docs, tmp), site)
-    return tmp, docs, site, report, config
+@pytest.fixture
+def built(built_site):
+    """The site built once per session from the bundled snapshots (conftest.py): never changed here."""
+    return built_site.docs.parent, built_site.docs, built_site.site, built_site.report, built_site.config
+
+
+@pytest.fixture
+def now(built_site):
+    """The edition time of the session's build (its newest snapshot): rebuilds of its docs/ use it."""
+    return built_site.report.now
 
 
 def test_build_writes_dated_editions(built):
@@ -152,21 +146,21 @@ def test_site_has_beats_archive_about_and_feeds(built):
     assert (site / "search" / "search_index.json").is_file()
 
 
-def test_same_inputs_give_identical_docs_and_a_rebuild_writes_nothing(built, tmp_path):
+def test_same_inputs_give_identical_docs_and_a_rebuild_writes_nothing(built, now, tmp_path):
     _, docs, _, _, config = built
     other = tmp_path / "docs"
     shutil.copytree(REPO / "docs" / "assets", other / "assets")
-    build(config, REPO / "snapshots", other, ExtractiveWriter(), now=NOW, cache_dir=tmp_path / "cache")
+    build(config, REPO / "snapshots", other, ExtractiveWriter(), now=now, cache_dir=tmp_path / "cache")
     assert tree_digest(other) == tree_digest(docs)
     writer = CountingWriter()
     before = {p: p.stat().st_mtime_ns for p in other.rglob("*") if p.is_file()}
-    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    report = build(config, REPO / "snapshots", other, writer, now=now, cache_dir=tmp_path / "cache")
     assert report.written == [] and report.removed == []
     assert writer.calls == 0
     assert {p: p.stat().st_mtime_ns for p in other.rglob("*") if p.is_file()} == before
 
 
-def test_hand_edited_briefing_is_never_overwritten(built, tmp_path):
+def test_hand_edited_briefing_is_never_overwritten(built, now, tmp_path):
     _, docs, _, _, config = built
     other = tmp_path / "docs"
     shutil.copytree(docs, other)
@@ -179,24 +173,38 @@ def test_hand_edited_briefing_is_never_overwritten(built, tmp_path):
         def fingerprint(self):
             return "other"
 
-    report = build(config, REPO / "snapshots", other, Other(), now=NOW, cache_dir=tmp_path / "cache")
+    report = build(config, REPO / "snapshots", other, Other(), now=now, cache_dir=tmp_path / "cache")
     assert victim.read_text(encoding="utf-8") == text
     assert report.hand_edited == 1
     assert victim.relative_to(other).as_posix() not in report.written
 
 
-def test_cli_build_is_deterministic_without_now(tmp_path):
-    """Without --now the edition time comes from the snapshots, not the clock."""
+#: Runs ``python -m generator ARGS`` with the clock at TIME: python -c CLOCK_DRIVER TIME ARGS...
+CLOCK_DRIVER = """
+import datetime, sys, time_machine
+from generator.__main__ import main
+with time_machine.travel(sys.argv[1]):
+    print("clock:", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M"), file=sys.stderr)
+    sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_cli_build_ignores_the_clock(tmp_path):
+    """Without --now the edition time comes from the snapshots: builds under different clocks (one in the
+    middle of the snapshots' days, one years later) write the same docs/."""
     outs = []
-    for n in range(2):
+    for n, clock in enumerate(("2026-11-22T06:00:00+00:00", "2031-05-17T21:45:00+00:00")):
         docs = tmp_path / f"docs{n}"
         result = subprocess.run(
-            [sys.executable, "-m", "generator", "build", "--docs", str(docs), "--cache-dir", str(tmp_path / f"c{n}"), "--writer", "extractive"],
+            [sys.executable, "-c", CLOCK_DRIVER, clock,
+             "build", "--docs", str(docs), "--cache-dir", str(tmp_path / f"c{n}"), "--writer", "extractive"],
             cwd=REPO, capture_output=True, text=True, timeout=300,
         )
         assert result.returncode == 0, result.stderr
+        assert f"clock: {clock[:16]}" in result.stderr  # the build really ran under that clock
         assert "files written" in result.stdout
         outs.append(tree_digest(docs))
+    assert len(outs[0]) > 20
     assert outs[0] == outs[1]
 
 
@@ -240,7 +248,7 @@ def test_a_later_run_rewrites_only_editions_with_new_posts(tmp_path):
     assert tree_digest(fresh) == tree_digest(docs)
 
 
-def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built, tmp_path, monkeypatch):
+def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built, now, tmp_path, monkeypatch):
     from generator import render
 
     _, docs, _, _, config = built
@@ -248,7 +256,7 @@ def test_a_new_layout_version_rewrites_the_briefings_of_the_editions_built(built
     shutil.copytree(docs, other)
     monkeypatch.setattr(render.briefing, "RENDER_VERSION", "test-next")
     writer = CountingWriter()
-    report = build(config, REPO / "snapshots", other, writer, now=NOW, cache_dir=tmp_path / "cache")
+    report = build(config, REPO / "snapshots", other, writer, now=now, cache_dir=tmp_path / "cache")
     assert writer.calls == report.stories > 0
     for path in (other / "briefings").rglob("*.md"):
         assert frontmatter.load(path)["generator"]["render"] == "test-next"
@@ -269,6 +277,35 @@ def test_a_related_path_that_is_no_page_fails_the_strict_build_naming_the_page(b
     run = subprocess.run([sys.executable, "-m", "generator", "site", "--mkdocs", str(mkdocs_yml_for(other, tmp_path)), "--site-dir", str(site)],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stderr
-    assert f"{rel}: related briefing 'briefings/2026/11/19/no-such-briefing.md'" in run.stderr
-    assert "is not a page of this site" in run.stderr and "Traceback" not in run.stderr
+    assert f"{rel}: 'briefings/2026/11/19/no-such-briefing.md' (front matter 'related') is not a page of this site" in run.stderr
+    assert "Traceback" not in run.stderr
     assert not site.exists()  # nothing published
+
+
+# --- the disclaimer: drawn from front matter; a hand-edited file may carry its own ----------
+
+
+def test_a_hand_edited_briefing_of_the_old_layout_keeps_its_one_disclaimer(built, tmp_path):
+    """Never rewritten, it keeps the block in its Markdown; the template adds no second one."""
+    from generator import render
+    from sitebuild import to_old_disclaimer_layout
+    from test_site import content, dom
+
+    _, docs, site, _, _ = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    entries, _ = render.scan(other)
+    hand = entries[0]
+    text = to_old_disclaimer_layout((other / hand.path).read_text(encoding="utf-8")).replace("edited_by_hand: false", "edited_by_hand: true")
+    (other / hand.path).write_text(text, encoding="utf-8")
+    (other / entries[1].path).write_text(  # a contributor's own block, written differently, counts too
+        (other / entries[1].path).read_text(encoding="utf-8").replace("edited_by_hand: false", "edited_by_hand: true").rstrip("\n")
+        + '\n\n<div class="brief-disclaimer" markdown>\n\nChecked and corrected by the editors.\n\n</div>\n', encoding="utf-8")
+    out = tmp_path / "site"
+    build_site(mkdocs_yml_for(other, tmp_path), out)
+    for e in entries:
+        shown = content(dom(out / e.url / "index.html")).find_all(cls="brief-disclaimer")
+        assert len(shown) == 1, e.path
+    assert (out / hand.url / "index.html").read_bytes() == (site / hand.url / "index.html").read_bytes()
+    mine = content(dom(out / entries[1].url / "index.html")).find("div", "brief-disclaimer")
+    assert mine.clean_text() == "Checked and corrected by the editors."

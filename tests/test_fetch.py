@@ -509,6 +509,25 @@ def test_html_page_instead_of_feed_is_refused(server: HTTPServer, tmp_path: Path
     assert files(tmp_path / "snapshots" / "login-wall") == []
 
 
+HTML_AFTER_COMMENT = b"<!-- served by the login proxy -->\n<html><body>Sign in</body></html>\n"
+XHTML = (b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+         b'<html xmlns="http://www.w3.org/1999/xhtml"><body>Moved</body></html>\n')
+RSS_QUOTING_HTML = RSS.replace(b"<title>One</title>", b"<title>One</title><description><![CDATA[<html><p>hi</p></html>]]></description>")
+
+
+@pytest.mark.parametrize("body, is_page", [(HTML, True), (HTML_AFTER_COMMENT, True), (XHTML, True),
+                                           (RSS_QUOTING_HTML, False), (ATOM_LATIN1, False)])
+def test_fetch_and_ingest_tell_an_html_page_the_same_way(server: HTTPServer, tmp_path: Path, body: bytes, is_page: bool) -> None:
+    """One rule (generator.snapshots.looks_like_html): what fetch refuses as a page, ingest reports as one."""
+    from generator.ingest import Snapshot, parse_snapshot
+
+    server.expect_request("/feed.xml").respond_with_data(body, content_type="application/xml")
+    [result] = fetch(tmp_path, feed("maybe-page", server.url_for("/feed.xml")))
+    assert (result.message.startswith("served an HTML page")) is is_page, result.message
+    _, problems = parse_snapshot(Snapshot(feed("maybe-page", "https://example.org/"), tmp_path / "x.xml", NOW), body)
+    assert any("an HTML page, not a feed" in p.message for p in problems) is is_page, problems
+
+
 def test_empty_body_is_refused(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/feed.xml").respond_with_data(b"\n", content_type="application/rss+xml")
 

@@ -1,8 +1,8 @@
 """The search index stays small: a briefing is found by its headline, teaser, beat and
 source names, but its body, footnotes and the lists of teasers are not indexed.
 
-Material's search plugin indexes every page's full text; at 3,000 briefings that is
-over 10 MB of JSON. generator/site_hooks.py keeps briefings and the generated lists
+Material's search plugin indexes every page's full text, which grows with every briefing.
+The site plugin (generator/site/search.py) keeps briefings and the generated lists
 (home, beats, archive) out of it and adds one compact entry per page instead. This
 builds a small real site and reads site/search/search_index.json.
 """
@@ -141,12 +141,14 @@ def test_index_entries_are_inert_text(index):
             assert "<script" not in d[key].lower() and "<a " not in d[key].lower()
 
 
-def test_hooks_run_after_the_search_plugin():
-    """The index is rewritten in on_post_build: MkDocs must run the hook after Material's plugin."""
+def test_compact_entries_are_written_after_the_search_plugin_wrote_its_index():
+    """The index is rewritten at post_build: MkDocs must run that after Material's search plugin."""
     from mkdocs.config import load_config
 
     repo = Path(__file__).resolve().parents[1]
     cfg = load_config(config_file=str(repo / "mkdocs.yml"))
     handlers = cfg.plugins.events["post_build"]
     origins = [cfg.plugins._event_origins.get(h, "") for h in handlers]
-    assert origins.index("material/search") < max(i for i, name in enumerate(origins) if name.endswith("site_hooks.py"))
+    ours = [h for h in handlers if getattr(h, "__name__", "") == "_write_search_index"]
+    assert len(ours) == 1 and cfg.plugins._event_origins[ours[0]] == "briefings"
+    assert origins.index("material/search") < handlers.index(ours[0])

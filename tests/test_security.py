@@ -260,7 +260,7 @@ def check_site(site: Path, paths: dict[str, Briefing]) -> None:
         assert_literal(briefing.headline, text, where)
         assert_literal(briefing.teaser, text, where)
         assert_literal(briefing.headline, home, "the home page")
-        # The <title> shows the headline as text: escaped once by the hooks, never twice.
+        # The <title> shows the headline as text: escaped once by the site plugin, never twice.
         parsed = parse(page)
         assert " ".join("".join(parsed.title).split()).startswith(" ".join(one_line(briefing.headline).split()))
         for paragraph in briefing.paragraphs:
@@ -322,7 +322,7 @@ def test_every_payload_at_once_builds_a_clean_site(tmp_path):
 
 def test_hostile_front_matter_reaches_the_disclaimer_as_text(tmp_path):
     """The disclaimer is drawn from front matter, partly from nested mappings (generator, fidelity)
-    that the hooks do not escape: whatever a briefing file holds there shows as text, never as
+    that the site plugin does not escape: whatever a briefing file holds there shows as text, never as
     markup, and the page still shows the disclaimer exactly once."""
     import frontmatter
 

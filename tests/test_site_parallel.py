@@ -1,4 +1,4 @@
-"""The briefing pages built in several processes (generator/site_parallel.py).
+"""The briefing pages built in several processes (generator/site/parallel.py).
 
 Real strict MkDocs builds of the site made from the bundled snapshots: split
 between processes, the site must be the same byte for byte as a one-process
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from sitebuild import changed_mkdocs_yml, copy_assets, folder_files, write_mkdocs_yml
+from sitebuild import copy_assets, folder_files, write_mkdocs_yml
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build needs fork()")
 
@@ -36,13 +36,14 @@ class BuildFailed(Exception):
         self.log = log
 
 
-def _build(docs: Path, root: Path, jobs: int | None, *, site_dir: Path | None = None,
-           mkdocs_yml: Path = REPO / "mkdocs.yml", debug: bool = False) -> Path:
-    """A strict build of ``docs`` in a process of its own; its log lines ("LEVEL message") are in
-    BuildFailed.log when it fails. ``jobs`` None leaves the number to the environment."""
+def _build(docs: Path, root: Path, jobs: int | None, *, site_dir: Path | None = None, change=None,
+           debug: bool = False) -> Path:
+    """A strict build of ``docs`` in a process of its own, with mkdocs.yml changed by ``change(data)``;
+    its log lines ("LEVEL message") are in BuildFailed.log when it fails. ``jobs`` None leaves the
+    number to mkdocs.yml and the environment."""
     copy_assets(docs)
     root.mkdir(parents=True, exist_ok=True)
-    yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", root, mkdocs_yml=mkdocs_yml)
+    yml = write_mkdocs_yml(docs, REPO / "feeds.yaml", root, change=change)
     site = site_dir or root / "site"
     command = [sys.executable, str(REPO / "tests" / "build_driver.py"), str(yml), str(site), "-" if jobs is None else str(jobs)]
     run = subprocess.run(command + (["--debug"] if debug else []), cwd=REPO, capture_output=True, text=True, timeout=600)
@@ -80,7 +81,7 @@ def test_site_built_in_several_processes_is_byte_identical(built_site, docs, tmp
 def test_long_list_pages_shared_out_keep_the_site_byte_identical(built_site, docs, tmp_path):
     """Long pages are taken by workers first, wherever they are: the main process then meets pages
     taken before their worker reported back (it reads their front matter itself)."""
-    from generator.site_parallel import LONG_PAGE
+    from generator.site.parallel import LONG_PAGE
 
     shared = [p for folder in ("briefings", "beats", "archive") for p in (docs / folder).rglob("*.md")]
     long_enough = 3 * LONG_PAGE * sorted(p.stat().st_size for p in shared)[len(shared) // 2]
@@ -97,12 +98,12 @@ def test_long_list_pages_shared_out_keep_the_site_byte_identical(built_site, doc
 
 
 def test_every_shared_page_is_claimed_once_long_pages_first_from_the_back():
-    from generator.site_parallel import LONG_PAGE, _Claims, worker_order
+    from generator.site.parallel import LONG_PAGE, Claims, worker_order
 
     sizes = [100, 100, 100 * LONG_PAGE + 1, 100, 100, 100 * LONG_PAGE + 50, 100, 100]
     order = worker_order(sizes)
     assert order == [5, 2, 7, 6, 4, 3, 1, 0]
-    claims = _Claims(len(sizes), order)
+    claims = Claims(len(sizes), order)
     try:
         assert claims.take(0) is True          # the main process reaches page 0 first
         assert claims.take_next() == 5         # a worker takes the long pages, last first
@@ -124,17 +125,19 @@ def test_every_shared_page_is_claimed_once_long_pages_first_from_the_back():
 
 def test_nav_titles_taken_from_page_content_are_the_same_in_every_process(built_site, docs, tmp_path):
     """A nav without titles: each page's title comes from its own heading, which workers must know too."""
-    untitled = changed_mkdocs_yml(tmp_path, lambda data: data.update(nav=[next(iter(entry.values())) for entry in data["nav"]]))
-    sites = {jobs: folder_files(_build(docs, tmp_path / f"jobs{jobs}", jobs, mkdocs_yml=untitled)) for jobs in (1, 2)}
+    def untitled(data):
+        data["nav"] = [next(iter(entry.values())) for entry in data["nav"]]
+
+    sites = {jobs: folder_files(_build(docs, tmp_path / f"jobs{jobs}", jobs, change=untitled)) for jobs in (1, 2)}
     assert sites[1] == sites[2]
 
 
 def test_shared_pages_are_ones_kept_out_of_the_full_text_index():
     """The main process never has the HTML of shared pages: they must be pages with compact search entries."""
-    from generator import site_hooks, site_parallel
+    from generator.site import parallel, search
 
-    compact = (site_hooks.BRIEFINGS_PREFIX, *site_hooks.LIST_PREFIXES)
-    assert all(prefix in compact for prefix in site_parallel.SHARED_PREFIXES)
+    for prefix in parallel.SHARED_PREFIXES:
+        assert search.is_compact(prefix + "some/page.md")
 
 
 @pytest.mark.parametrize("which", [0, 1, 2])
@@ -232,9 +235,8 @@ def test_a_worker_failing_while_pages_are_read_fails_the_build_and_keeps_the_sit
         "    if os.getpid() != MAIN:\n"
         "        raise PluginError(f'no worker may read {page.file.src_uri}')\n"
         "    return markdown\n", encoding="utf-8")
-    failing = changed_mkdocs_yml(tmp_path, lambda data: data["hooks"].append(str(hook)))
     with pytest.raises(BuildFailed) as failure:
-        _build(docs, tmp_path / "build", 2, site_dir=site, mkdocs_yml=failing)
+        _build(docs, tmp_path / "build", 2, site_dir=site, change=lambda data: data.setdefault("hooks", []).append(str(hook)))
     said = str(failure.value)
     assert "Building briefings in process 2 failed" in said
     # MkDocs names the page that failed (in the worker), never one the main process was reading.
@@ -256,6 +258,18 @@ def test_bad_jobs_setting_is_a_clear_error(docs, tmp_path, monkeypatch, value):
     assert not (tmp_path / "build" / "site").exists()
 
 
+@pytest.mark.parametrize("value", [0, "many", True])
+def test_bad_jobs_option_is_a_clear_error(docs, tmp_path, value):
+    from sitebuild import plugin_options
+
+    with pytest.raises(BuildFailed) as failure:
+        _build(docs, tmp_path / "build", None, change=lambda data: plugin_options(data).update(jobs=value))
+    said = str(failure.value)
+    assert "Plugin 'briefings' option 'jobs': must be a whole number of processes (1 or more) or 'auto'" in said
+    assert repr(value) in said
+    assert not (tmp_path / "build" / "site").exists()
+
+
 def test_cli_jobs_flag(docs, tmp_path):
     from sitebuild import copy_assets, write_mkdocs_yml
 
@@ -273,29 +287,26 @@ def test_cli_jobs_flag(docs, tmp_path):
     assert "--jobs" in bad.stderr and "1 or more" in bad.stderr
 
 
-def test_mkdocs_serve_builds_in_one_process():
-    from types import SimpleNamespace
+def test_mkdocs_serve_and_dirty_builds_are_built_in_one_process():
+    from generator.site.plugin import BriefingsPlugin
 
-    from generator import site_parallel
-
-    config = SimpleNamespace(extra={"site_jobs": 4})
-    try:
-        site_parallel.on_startup(command="serve", dirty=False)
-        assert site_parallel.plan_jobs(config, 1000) == 1
-        site_parallel.on_startup(command="build", dirty=False)
-        assert site_parallel.plan_jobs(config, 1000) in (1, 4)  # 1 only if a thread runs beside the tests
-        assert site_parallel.plan_jobs(SimpleNamespace(extra={"site_jobs": 1}), 1000) == 1
-    finally:
-        site_parallel.on_startup(command="build", dirty=False)
+    plugin = BriefingsPlugin()
+    plugin.on_startup(command="serve", dirty=False)
+    assert plugin.parallel.plan(4, 1000) == 1
+    plugin.on_startup(command="build", dirty=True)
+    assert plugin.parallel.plan(4, 1000) == 1
+    plugin.on_startup(command="build", dirty=False)
+    assert plugin.parallel.plan(4, 1000) in (1, 4)  # 1 only if a thread runs beside the tests
+    assert plugin.parallel.plan(1, 1000) == 1
 
 
 def test_claims_held_by_a_vanished_process_are_a_clear_error(monkeypatch):
     from mkdocs.exceptions import PluginError
 
-    from generator import site_parallel
+    from generator.site import parallel
 
-    monkeypatch.setattr(site_parallel, "LOCK_TIMEOUT", 0.2)
-    claims = site_parallel._Claims(3, [2, 1, 0])
+    monkeypatch.setattr(parallel, "LOCK_TIMEOUT", 0.2)
+    claims = parallel.Claims(3, [2, 1, 0])
     try:
         claims._lock.acquire()  # as a worker killed while holding it would leave it
         with pytest.raises(PluginError, match="held the page claims"):

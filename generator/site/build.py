@@ -15,11 +15,13 @@ from pathlib import Path
 def build_site(mkdocs_yml: Path, site_dir: Path, *, jobs: int | None = None) -> None:
     """Run a strict MkDocs build into ``site_dir``, replacing it only on success.
 
-    ``jobs``: processes that build the briefing pages (generator/site_parallel.py);
-    None leaves it to mkdocs.yml, the environment or the CPU count.
+    ``jobs``: processes that build the briefing pages (the plugin's ``jobs``
+    option); None leaves it to mkdocs.yml, the environment or the CPU count.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
+
+    from .plugin import NAME
 
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -35,9 +37,14 @@ def build_site(mkdocs_yml: Path, site_dir: Path, *, jobs: int | None = None) -> 
     logger.addHandler(handler)
     try:
         config = load_config(config_file=str(mkdocs_yml), strict=True, site_dir=str(tmp))
-        if jobs is not None:
-            config.extra["site_jobs"] = jobs
-        build(config)
+        if jobs is not None and NAME in config.plugins:
+            config.plugins[NAME].config.jobs = jobs
+        # as `mkdocs build` runs a build: between the startup and shutdown events
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
