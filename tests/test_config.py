@@ -132,3 +132,36 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
     result = run_cli("check", "--config", str(tmp_path / "nope.yaml"))
     assert result.returncode == 2
     assert "cannot be read" in result.stderr
+
+
+def test_match_and_keywords_are_checked_with_file_line_and_key():
+    text = """site: {title: T, description: D}
+beats:
+  - id: b
+    name: B
+    description: d
+    keywords: [weights, "open*source"]
+feeds:
+  - id: paper
+    title: Paper
+    url: https://example.org/rss
+    platform: news
+    beats: [b]
+    match: everything
+  - id: other
+    title: Other
+    url: https://example.org/other
+    platform: lemmy
+    beats: [b]
+    match: []
+"""
+    with pytest.raises(ConfigErrors) as caught:
+        parse_config(text, "feeds.yaml")
+    messages = [str(e) for e in caught.value.errors]
+    assert "feeds.yaml:6: beats[0].keywords[1]: 'open*source': '*' may only end a term" in messages
+    assert any(m.startswith("feeds.yaml:13: feeds[0] (paper).match: must be 'ai'") for m in messages), messages
+    assert "feeds.yaml:19: feeds[1] (other).match: must list at least one term" in messages
+    config = parse_config(text.replace('"open*source"', "open source*").replace("match: everything", "match: ai")
+                          .replace("match: []", "match: [robot*, AI]"), "feeds.yaml")
+    assert config.feeds[0].match == ("ai",) and config.feeds[1].match == ("robot*", "AI")
+    assert config.beats[0].keywords == ("weights", "open source*")

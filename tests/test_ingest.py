@@ -200,3 +200,71 @@ def test_one_feed_may_list_several_entries_under_one_link():
     assert len(merge_duplicates([base, revision])) == 1
     other_feed = replace(update, feed_id="blog", feeds=("blog",))
     assert len(merge_duplicates([base, other_feed])) == 1  # another feed linking the same page
+
+
+# --- who wrote what, and when it was first read -----------------------------------------
+
+
+def _blog(entries: list[tuple[str, str]]) -> bytes:
+    items = "".join(f"<item><title>{t}</title><link>https://lab.example/{n}</link><guid>lab-{n}</guid><pubDate>{d}</pubDate>"
+                    f"<description>Post {n} of the lab's news.</description></item>" for n, (t, d) in enumerate(entries))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Lab news</title><link>https://lab.example/</link>{items}</channel></rss>'.encode()
+
+
+def test_a_feeds_first_fetch_marks_its_back_catalogue_and_later_fetches_do_not(tmp_path):
+    config = Config(site=Site(title="t", description="d"), beats=(Beat("b", "B", "d"),), feeds=(feed("lab", "blog", "Lab news"),))
+    old = [(f"Old post {n}", f"Mon, 0{n + 1} Jun 2025 09:00:00 +0000") for n in range(5)]
+    first = _blog(old + [("Today's post", "Sat, 21 Nov 2026 08:00:00 +0000")])
+    second = _blog(old + [("Today's post", "Sat, 21 Nov 2026 08:00:00 +0000"), ("Next day's post", "Sun, 22 Nov 2026 09:00:00 +0000")])
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "20261121T220000Z.xml").write_bytes(first)
+    (tmp_path / "lab" / "20261122T220000Z.xml").write_bytes(second)
+    items = {i.title: i for i in ingest(config, tmp_path).items}
+    assert all(items[f"Old post {n}"].backlog for n in range(5))
+    assert not items["Today's post"].backlog and not items["Next day's post"].backlog
+    assert items["Today's post"].seen == utc(2026, 11, 21, 22, 0)  # first read then, not again the next day
+    assert items["Next day's post"].seen == utc(2026, 11, 22, 22, 0)
+
+
+def test_a_section_or_desk_signing_many_entries_is_not_a_person():
+    entries = "".join(f"<item><title>Story {n}</title><link>https://news.example/{n}</link><guid>n{n}</guid>"
+                      f"<author>{'World' if n % 2 else 'Opinion'}</author><pubDate>Sat, 21 Nov 2026 {n:02d}:00:00 +0000</pubDate></item>"
+                      for n in range(10))
+    entries += "<item><title>Signed</title><link>https://news.example/s</link><guid>s</guid><author>Jane Roe</author><pubDate>Sat, 21 Nov 2026 09:00:00 +0000</pubDate></item>"
+    data = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Paper</title><link>https://news.example/</link>{entries}</channel></rss>'.encode()
+    items, _ = parse(data, feed("paper", "news", "The Paper"))
+    authors = {i.title: i.author for i in items}
+    assert authors["Story 1"] == authors["Story 2"] == ""
+    assert authors["Signed"] == "Jane Roe"
+
+
+def test_a_forum_item_carrying_the_linked_article_credits_the_article():
+    data = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Hacker News</title><link>https://news.ycombinator.com/</link>
+    <item><title>Frame selection is the whole game</title><link>https://www.leoaido.com/frames</link><dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">submitter</dc:creator>
+    <description>&#8592; leoaido.com Frame selection is the whole game. A vision model can afford about 150 frames per video.</description>
+    <pubDate>Sat, 21 Nov 2026 09:00:00 +0000</pubDate><guid>hn-1</guid></item></channel></rss>"""
+    (item,), _ = parse(data, feed("hn", "hackernews", "Hacker News"))
+    assert item.text_by == "leoaido.com" and item.author == "submitter"
+    assert item.text.startswith("Frame selection is the whole game.")
+
+
+def test_lemmy_items_name_their_author_and_community():
+    data = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Lemmy</title>
+    <entry><id>l1</id><title>EU chatbots must say they are not human</title><link href="https://lemmy.example/post/1"/>
+    <author><name>lemmy.example</name></author><updated>2026-11-21T09:00:00Z</updated>
+    <content>submitted by VetOfTheSeas to technology 12 points | 3 comments https://news.example/eu-chatbots Starting Sunday, chatbots in the EU must disclose they are bots.</content></entry></feed>"""
+    (item,), _ = parse(data, feed("lemmy", "lemmy", "Lemmy"))
+    assert item.author == "VetOfTheSeas" and item.outlet == "c/technology"
+    assert item.text == "Starting Sunday, chatbots in the EU must disclose they are bots."
+
+
+def test_latex_in_arxiv_entries_becomes_characters():
+    data = rb"""<?xml version="1.0"?><rss version="2.0"><channel><title>arXiv cs.AI</title><link>https://arxiv.org/</link>
+    <item><title>Licence Drift, 2023--2026</title><link>https://arxiv.org/abs/2611.00001</link><guid>a1</guid>
+    <description>arXiv:2611.00001v1 Announce Type: new Abstract: In 27--35% of releases the $\alpha$ term grows.</description>
+    <dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">Sebasti\'an Ortu\~no, Mar\'ia Jos\'e Quintero</dc:creator>
+    <pubDate>Sat, 21 Nov 2026 05:00:00 +0000</pubDate></item></channel></rss>"""
+    (item,), _ = parse(data, feed("arxiv", "arxiv", "arXiv cs.AI"))
+    assert item.title == "Licence Drift, 2023–2026"
+    assert item.author == "Sebastián Ortuño, María José Quintero"
+    assert item.text == "In 27–35% of releases the α term grows."

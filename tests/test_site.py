@@ -371,6 +371,33 @@ def test_more_briefings_are_related_by_beat_or_sources(pub):
     assert seen >= len(pub.entries)
 
 
+def test_a_story_told_over_editions_links_back_and_forward(pub):
+    """A follow-up shows "Follows: <the earlier headline>"; the earlier page shows "Update: …" back."""
+    threads: dict[str, list] = {}
+    for entry in pub.entries:
+        threads.setdefault(entry.thread, []).append(entry)
+    told_again = [sorted(group, key=lambda e: (e.date, e.rank)) for group in threads.values() if len(group) > 1]
+    assert told_again, "the bundled snapshots carry stories that go on over several days"
+    for group in told_again:
+        for earlier, later in zip(group, group[1:]):
+            assert earlier.date < later.date
+            back = content(dom(page_file(pub.site, later))).find("nav", "brief-thread")
+            follows = back.find("p", "brief-thread__follows")
+            assert follows.find("span").clean_text() == "Follows:"
+            link = follows.find("a")
+            assert link.clean_text() == " ".join(earlier.title.split())
+            assert pub.by_file[resolve(pub.site, page_file(pub.site, later), link.attrs["href"])] == earlier
+            forward = content(dom(page_file(pub.site, earlier))).find("nav", "brief-thread")
+            updates = [pub.by_file[resolve(pub.site, page_file(pub.site, earlier), p.find("a").attrs["href"])]
+                       for p in forward.find_all("p", "brief-thread__update")]
+            assert later in updates
+            # written as a follow-up: it opens on what is new since the earlier briefing
+            assert render.read_front_matter(pub.docs / later.path)["follows"] == earlier.path
+    for entry in pub.entries:
+        if len(threads[entry.thread]) == 1:
+            assert content(dom(page_file(pub.site, entry))).find("nav", "brief-thread") is None
+
+
 # --- beats and archive ----------------------------------------------------------------
 
 
