@@ -11,8 +11,8 @@ built by ``mkdocs build`` in a child process too; so are the same posts as
 plain Material pages kept out of the navigation (a calibration of what
 MkDocs and Material alone cost per page here). Wall time, CPU time, peak
 memory and the search index size are reported, and our search index is checked:
-each sampled briefing must be found by headline, teaser, beat and source
-names, and its body must not be indexed.
+each sampled briefing must be found by headline, teaser, beat, source
+names, handles and the names its posts use, and its body must not be indexed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def render_docs(docs: Path, config: Config, briefings: list[synth.Synthetic]) ->
         rel = render.briefing_path(s.briefing, taken)
         taken.add(rel)
         paths[n] = rel
-        archive.put(rel, render.front_matter(s.briefing, s.beat, config, s.rank), render.briefing_body(s.briefing))
+        archive.put(rel, render.front_matter(s.briefing, s.beat, config, s.rank, s.analysis), render.briefing_body(s.briefing))
     middle = time.perf_counter()
     archive.commit(config, writes)
     end = time.perf_counter()
@@ -181,7 +182,10 @@ def index_size_mb(site: Path) -> float:
 
 
 def check_search(site: Path, config: Config, briefings: list[synth.Synthetic], paths: dict[int, str], samples: int = 25) -> tuple[bool, list[str]]:
-    """Each sampled briefing is found by headline, teaser, beat and source names; no body text is indexed."""
+    """Each sampled briefing is found by every word of its headline, teaser, beat, source names and
+    handles and the names its posts use (as search cuts words); its body is not indexed."""
+    from generator.site.search import words
+
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     docs = index["docs"]
     by_location: dict[str, list[dict]] = {}
@@ -199,15 +203,16 @@ def check_search(site: Path, config: Config, briefings: list[synth.Synthetic], p
             continue
         title = html.unescape(" ".join(e["title"] for e in entries))
         text = html.unescape(" ".join(e["text"] for e in entries))
+        found = words(re.sub(r"<[^>]+>", " ", f"{title} {text}"))  # the markup is not searched
         if s.briefing.headline not in title:
             problems.append(f"{url}: headline not in the title")
         if s.briefing.teaser not in text:
             problems.append(f"{url}: teaser not in the text")
-        if s.beat.name not in text:
-            problems.append(f"{url}: beat name {s.beat.name!r} not in the text")
-        for name in synth.source_names(s.briefing):
-            if name not in text:
-                problems.append(f"{url}: source name {name!r} not in the text")
+        names = [s.beat.name, *synth.source_names(s.briefing), *(i.author for i in s.briefing.sources[:5] if i.author),
+                 *((s.analysis or {}).get("entities") or ())]
+        for name in names:
+            if not words(name) <= found:
+                problems.append(f"{url}: {name!r} is not found (words missing: {sorted(words(name) - found)})")
         closing = s.briefing.paragraphs[-1][0].text
         if closing[:60] in everything:
             problems.append(f"{url}: body text is indexed")

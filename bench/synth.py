@@ -137,6 +137,8 @@ class Synthetic:
     briefing: Briefing
     beat: Beat
     rank: int
+    #: The part of a story analysis the site reads: the names its posts use (analysis.entities).
+    analysis: dict | None = None
 
 
 def make_briefings(config: Config, count: int, *, seed: int = 2026) -> list[Synthetic]:
@@ -153,7 +155,8 @@ def make_briefings(config: Config, count: int, *, seed: int = 2026) -> list[Synt
             if n >= count:
                 break
             beat = beats[(rank - 1) % len(beats)]
-            out.append(Synthetic(_briefing(rng, config, day, beat, rank, n), beat, rank))
+            briefing = _briefing(rng, config, day, beat, rank, n)
+            out.append(Synthetic(briefing, beat, rank, {"entities": entities(briefing, n), "actor": briefing.story.keywords[0]}))
             n += 1
     return out
 
@@ -220,6 +223,16 @@ def _briefing(rng: random.Random, config: Config, day: dt.date, beat: Beat, rank
         model=config.site.model,
         extra={"fidelity": {"cited_sentences": 0.8, "verbatim_quotes": 1.0}},
     )
+
+
+def entities(briefing: Briefing, serial: int) -> list[str]:
+    """Names the posts of a synthetic story use, as analysis.entities lists them: the story's own name
+    (in its headline), a person, a model and a lab (from a generator of their own, so that the
+    rest of the data stays as it was before briefings carried names)."""
+    rng = random.Random(f"entities-{serial}")
+    name = briefing.story.keywords[0]
+    return [name, f"{invented(rng, 2)} {invented(rng, 3)}", f"{invented(rng, 2)}-{rng.choice((7, 13, 70, 405))}B",
+            f"{invented(rng, 2)} Labs"]
 
 
 def body_words(briefing: Briefing) -> int:

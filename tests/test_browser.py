@@ -246,10 +246,70 @@ def test_search_finds_a_briefing_by_a_word_of_its_headline(open_reader, entries)
     hit.click()
     page.wait_for_url(re.compile(re.escape(reader.base + entry.url)))
     assert " ".join(page.locator("h1").inner_text().split()) == " ".join(entry.title.split())
-    # search.highlight marks the word on the page
+    # search.highlight marks the word on the page (once the page's own search has loaded)
+    page.locator("article mark").first.wait_for()
     marks = page.locator("mark").all_inner_texts()
     assert any(word in m.lower() for m in marks), marks
     reader.assert_clean()
+
+
+def _only_named_in_one(entries, names_of):
+    """(name, entry) pairs: a name that ``names_of`` gives for exactly one briefing and that no headline or
+    teaser holds, so that only the names the index adds can find it."""
+    from generator.site.search import words
+
+    shown = set().union(*(words(f"{e.title} {e.description}") for e in entries))
+    owners: dict[str, list] = {}
+    for entry in entries:
+        for name in names_of(entry):
+            owners.setdefault(name, []).append(entry)
+    return sorted((name, found[0]) for name, found in owners.items()
+                  if len(found) == 1 and words(name) and not words(name) & shown and len(name) >= 5)
+
+
+def _search(reader, query):
+    """Type a query into the search box as a reader does; the hrefs of the results shown."""
+    page = reader.page
+    box = page.locator(".md-search__input")
+    box.click()
+    box.fill("")
+    page.keyboard.type(query)
+    # the results of this query, not of the one before: Material adds the query to each result's link (?h=…)
+    last = re.split(r"[^\w.]+", query.lower())[-1]
+    page.wait_for_function(
+        "last => /No matching/.test(document.querySelector('.md-search-result__meta').innerText)"
+        " || [...document.querySelectorAll('.md-search-result__item > a')].some(a => a.href.toLowerCase().includes(last))",
+        arg=last)
+    return page.locator(".md-search-result__item > a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def search_finds_briefings_by_names_only_their_posts_use(reader, entries, bundled: bool):
+    """A lab, model or person the posts name, and a handle quoted in the body: typed, each finds its briefing."""
+    page = reader.page
+    reader.goto()
+    entities = _only_named_in_one(entries, lambda e: ((e.meta or {}).get("analysis") or {}).get("entities") or [])
+    handles = _only_named_in_one(entries, lambda e: [s.get("author") or "" for s in (e.meta or {}).get("sources") or []
+                                                    if (s.get("author") or "").startswith(("u/", "@"))
+                                                    or "_" in (s.get("author") or "")])
+    assert entities and handles
+    picked = [entities[0], handles[0]]
+    if bundled:
+        # the issue's own example: a name no headline, teaser or source of the site holds
+        picked.append(next(pair for pair in entities if pair[0] == "Juniper"))
+    for name, entry in picked:
+        query = name.removeprefix("u/").lstrip("@").split("@")[0]  # typed as a reader remembers it
+        hits = _search(reader, query)
+        assert any(entry.url in h for h in hits[:3]), (query, entry.url, hits)
+    # and the result opens the briefing
+    name, entry = picked[-1]
+    page.locator(f".md-search-result__item > a[href*='{entry.url}']").first.click()
+    page.wait_for_url(re.compile(re.escape(reader.base + entry.url)))
+    assert " ".join(page.locator("h1").inner_text().split()) == " ".join(entry.title.split())
+    reader.assert_clean()
+
+
+def test_search_finds_a_briefing_by_a_name_only_its_body_gives(open_reader, entries):
+    search_finds_briefings_by_names_only_their_posts_use(open_reader(), entries, bundled=True)
 
 
 def test_beat_page_and_briefing_link_both_ways(open_reader, entries, built_site):

@@ -1,5 +1,6 @@
-"""The search index stays small: a briefing is found by its headline, teaser, beat and
-source names, but its body, footnotes and the lists of teasers are not indexed.
+"""The search index stays small: a briefing is found by its headline, teaser, beat, source
+names and handles, the names its posts use and its story's key words, but its body,
+footnotes and the lists of teasers are not indexed.
 
 Material's search plugin indexes every page's full text, which grows with every briefing.
 The site plugin (generator/site/search.py) keeps briefings and the generated lists
@@ -12,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator import render
 from generator.models import Briefing, Span
+from generator.site.search import WORD_SEPARATOR, words
 
 from factories import BEATS, config as make_config, item, story
 from sitebuild import build_site_from_docs
@@ -26,6 +30,8 @@ pytestmark = pytest.mark.slow
 
 BODY_WORD = "Quillimorphic"
 FOOTNOTE_WORD = "Zarbendash"
+#: Names the posts of briefing n use (analysis.entities): a lab, a model and a person.
+ENTITIES = ("Brindlecorp Labs {n}", "Ossivane-{n}B", "Maren Tolliver{n}")
 
 
 def _briefing(n: int, beat: str, day: int) -> Briefing:
@@ -73,7 +79,11 @@ def index(tmp_path_factory) -> tuple[list[dict], dict[int, str], Briefing]:
         taken.add(rel)
         paths[n] = rel
         placed.append((rel, b, beats[b.story.beat], 1))
-    render.write_briefings(docs, cfg, placed, writes)
+    archive = render.Archive(docs)
+    for n, (rel, b, beat, rank) in enumerate(placed, start=1):
+        analysis = {"entities": [e.format(n=n) for e in ENTITIES], "actor": ENTITIES[0].format(n=n)}
+        archive.put(rel, render.front_matter(b, beat, cfg, rank, analysis), render.briefing_body(b))
+    assert archive.commit(cfg, writes) == []
     site = build_site_from_docs(docs, cfg, tmp)
     data = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     return data["docs"], paths, briefings[0]
@@ -88,6 +98,11 @@ def _text(entries: list[dict]) -> str:
     return html.unescape(" ".join(d["title"] + " " + d["text"] for d in entries))
 
 
+def _words(entries: list[dict]) -> set[str]:
+    """The words search finds in entries (their markup is not searched)."""
+    return words(html.unescape(re.sub(r"<[^>]+>", " ", " ".join(d["title"] + " " + d["text"] for d in entries))))
+
+
 def test_a_briefing_has_one_compact_entry_with_headline_teaser_beat_and_sources(index):
     docs, paths, first = index
     entries = _entries_for(docs, paths[1])
@@ -96,17 +111,45 @@ def test_a_briefing_has_one_compact_entry_with_headline_teaser_beat_and_sources(
     assert html.unescape(entry["title"]) == first.headline
     text = html.unescape(entry["text"])
     assert first.teaser in text
-    assert "Open Models" in text  # the beat
-    for name in ("r/LocalLLaMA", "Hacker News", "Reuters", "u/first_voice_1", "hn_writer_1"):  # feeds, outlet, authors
-        assert name in text, name
+    found = _words(entries)
+    # the beat, feeds, outlet, authors and handles, and the names the posts use: every word of each
+    for name in ("Open Models", "r/LocalLLaMA", "Hacker News", "Reuters", "u/first_voice_1", "hn_writer_1",
+                 *(e.format(n=1) for e in ENTITIES)):
+        assert words(name) <= found, name
 
 
 def test_search_finds_a_briefing_by_each_kind_of_word(index):
     docs, paths, first = index
     url = paths[1][: -len(".md")] + "/"
-    for word in ("Kestrelwood", "Teaserword1", "Models", "Reuters", "first_voice_1"):
-        hits = {d["location"].split("#")[0] for d in docs if word.lower() in _text([d]).lower()}
+    # headline, teaser, beat, outlet, a handle typed without its "u/", a lab, a model, a person,
+    # and a key word of the story ("tooling") in the form its posts write it
+    for word in ("Kestrelwood", "Teaserword1", "Models", "Reuters", "first_voice_1", "Brindlecorp", "Ossivane-1B",
+                 "Tolliver1", "tooling"):
+        hits = {d["location"].split("#")[0] for d in docs if words(word) <= _words([d])}
         assert url in hits, word
+    # each briefing by its own names only
+    hits = {d["location"].split("#")[0] for d in docs if "tolliver2" in _words([d])}
+    assert hits == {paths[2][: -len(".md")] + "/"}
+
+
+def test_a_name_already_in_the_entry_is_not_repeated(index):
+    docs, paths, _ = index
+    (entry,) = _entries_for(docs, paths[1])
+    # "Vexlora" is in no entity list; "Kestrelwood" is in the headline: neither is added again
+    text = html.unescape(entry["text"])
+    assert "Kestrelwood" not in text
+    assert text.count("Brindlecorp Labs 1") == 1  # the actor is also an entity: named once
+
+
+def test_words_are_cut_as_the_search_in_the_browser_cuts_them():
+    """generator/site/search.py dedupes names by the words Material's search makes, using the
+    separator mkdocs.yml gives it: the two must be the same."""
+    repo = Path(__file__).resolve().parents[1]
+    mkdocs = yaml.load((repo / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    search = next(p["search"] for p in mkdocs["plugins"] if isinstance(p, dict) and "search" in p)
+    assert search["separator"] == WORD_SEPARATOR
+    assert words("u/pat_h and @ann@mas.to on ‘weapons’ in r/LocalLLaMA, GPT-4.5.") == {
+        "pat_h", "and", "ann", "mas", "to", "on", "weapons", "in", "localllama", "gpt", "4.5"}
 
 
 def test_body_and_footnotes_are_not_indexed(index):
