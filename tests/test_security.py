@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from generator import render
 from generator.models import Beat, Briefing, Config, Feed, Item, Site, Span, Story
 from generator.textutil import digest, html_to_text, one_line, safe_url
-from sitebuild import REPO, build_site_from_docs, folder_files, live_markup, parse_page, render_briefings
+from sitebuild import REPO, build_site_from_docs, check_page, folder_files, live_markup, parse_page, render_briefings
 
 UTC = dt.timezone.utc
 
@@ -242,6 +242,12 @@ def check_feeds(site: Path, briefings: list[Briefing]) -> None:
         assert pair in expected
     feed = json.loads((site / "feed.json").read_text(encoding="utf-8"))
     assert {i["title"] for i in feed["items"]} <= {one_line(b.headline) for b in briefings}
+    # the whole briefing in each item: as text and plain links, never markup that runs
+    for entry, item in zip(parsed.entries, feed["items"]):
+        for where, fragment in (("feed.xml", entry.content[0].value), ("feed.json", item["content_html"])):
+            found, _ = check_page(fragment, f"{where} {item['title']!r}")
+            assert found == [], found
+            assert not re.search(r"<(?!/?(?:p|a|sup|ol|ul|li|h2|h3|em|strong|small|br)\b)", fragment), fragment
 
 
 def check_site(site: Path, paths: dict[str, Briefing]) -> None:

@@ -510,7 +510,7 @@ def test_rss_feed_parses_without_bozo_newest_first_with_full_titles(pub):
         assert got.link == pub.config.site.url + entry.url
         assert site_path(pub, got.link).is_file()
         assert dt.date(*got.published_parsed[:3]) == entry.date
-        assert [t.term for t in got.tags] == [pub.beats[entry.beat].name]
+        assert [t.term for t in got.tags] == [pub.beats[entry.beat].name, f"{render.significance_label(entry.significance)} significance"]
 
 
 def test_json_feed_is_valid_json_feed_1_1(pub):
@@ -525,7 +525,7 @@ def test_json_feed_is_valid_json_feed_1_1(pub):
         assert site_path(pub, got["url"]).is_file()
         assert got["summary"] == entry.description
         assert dt.datetime.fromisoformat(got["date_published"]).tzinfo is not None
-        assert got["tags"] == [pub.beats[entry.beat].name]
+        assert got["tags"] == [pub.beats[entry.beat].name, f"{render.significance_label(entry.significance)} significance"]
 
 
 # --- search ---------------------------------------------------------------------------

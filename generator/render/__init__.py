@@ -12,7 +12,8 @@ their bytes change, so a rebuild with nothing new writes nothing.
 
 # The stages call ``render.<name>``; the modules below hold the pieces:
 # briefing (escaping, one briefing's file), entries (briefings read back from
-# docs/), pages (related briefings, index pages, feeds out), files (writing).
+# docs/), pages (related briefings, index pages), feeds (RSS and JSON feeds
+# with each briefing's text), files (writing).
 from ..models import platform_label  # noqa: F401
 from .briefing import (  # noqa: F401
     BRIEFINGS_DIR,
@@ -47,18 +48,24 @@ from .entries import (  # noqa: F401
     read_front_matter,
     scan,
 )
-from .pages import (  # noqa: F401
+from .feeds import (  # noqa: F401
+    BEAT_FEED_ITEMS,
     FEED_ITEMS,
+    FeedBodies,
+    Feeds,
+    disclaimer_text,
+    json_feed,
+    rss_feed,
+)
+from .pages import (  # noqa: F401
     RelatedIndex,
     about_page,
     archive_index,
     beat_page,
     beats_index,
     home_page,
-    json_feed,
     month_page,
     related_entries,
-    rss_feed,
     teaser_markdown,
 )
 from .files import (  # noqa: F401

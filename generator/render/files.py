@@ -13,7 +13,8 @@ from ..errors import BriefingsError
 from ..models import Config
 from .briefing import FOLLOWS_KEY, RELATED_KEY, UPDATES_KEY, briefing_body, compose, front_matter, ordered
 from .entries import Entry, entry_from_meta, scan
-from .pages import RelatedIndex, about_page, archive_index, beat_page, beats_index, home_page, json_feed, month_page, related_entries, rss_feed
+from .feeds import FeedBodies, Feeds
+from .pages import RelatedIndex, about_page, archive_index, beat_page, beats_index, home_page, month_page, related_entries
 
 
 # --- writing --------------------------------------------------------------------
@@ -116,6 +117,15 @@ class Archive:
         meta.update(fields)
         self.put(rel, meta)
 
+    def _body(self, rel: str) -> str | None:
+        """A briefing's Markdown as it now stands (after its front matter), or None if it cannot be read."""
+        if rel in self._bodies:
+            return self._bodies[rel]
+        try:
+            return _body_of((self.docs_dir / rel).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return None
+
     def drop(self, rel: str) -> None:
         self.entries.pop(rel, None)
         self._bodies.pop(rel, None)
@@ -147,7 +157,8 @@ class Archive:
             final = entry_from_meta(entry.path, meta)
             if final is not None:
                 self.entries[entry.path] = final
-        _write_pages(self.docs_dir, config, sorted(self.entries.values(), key=lambda e: (e.date, e.rank, e.path)), writes)
+        _write_pages(self.docs_dir, config, sorted(self.entries.values(), key=lambda e: (e.date, e.rank, e.path)), writes,
+                     FeedBodies(self._body))
         for rel in sorted(self._dropped):
             remove(self.docs_dir / rel, writes, self.docs_dir)
         return list(self.problems)
@@ -183,13 +194,16 @@ def _links(entries: Sequence[Entry]) -> dict[str, dict]:
     return out
 
 
-def _write_pages(docs_dir: Path, config: Config, entries: list[Entry], writes: Writes) -> None:
+def _write_pages(docs_dir: Path, config: Config, entries: list[Entry], writes: Writes, bodies: FeedBodies) -> None:
     """The home, beat, archive and about pages and the feeds, from the final list of briefings."""
     beats = {b.id: b for b in config.beats}
     write_if_changed(docs_dir / "index.md", home_page(entries, config, beats), writes, docs_dir)
     write_if_changed(docs_dir / "beats" / "index.md", beats_index(config, entries), writes, docs_dir)
+    feeds = Feeds(entries, config, bodies)
     for beat in config.beats:
         write_if_changed(docs_dir / "beats" / f"{beat.id}.md", beat_page(beat, entries, beats), writes, docs_dir)
+        write_if_changed(docs_dir / "beats" / beat.id / "feed.xml", feeds.rss(beat), writes, docs_dir)
+        write_if_changed(docs_dir / "beats" / beat.id / "feed.json", feeds.json(beat), writes, docs_dir)
     months: dict[tuple[int, int], list[Entry]] = defaultdict(list)
     for entry in entries:
         months[(entry.date.year, entry.date.month)].append(entry)
@@ -197,12 +211,15 @@ def _write_pages(docs_dir: Path, config: Config, entries: list[Entry], writes: W
         write_if_changed(docs_dir / "archive" / f"{year:04d}-{month:02d}.md", month_page(year, month, chosen, beats), writes, docs_dir)
     write_if_changed(docs_dir / "archive" / "index.md", archive_index(months), writes, docs_dir)
     write_if_changed(docs_dir / "about.md", about_page(config), writes, docs_dir)
-    write_if_changed(docs_dir / "feed.xml", rss_feed(entries, config), writes, docs_dir)
-    write_if_changed(docs_dir / "feed.json", json_feed(entries, config), writes, docs_dir)
-    # Pages of beats or months that no longer exist would be orphans: remove generated ones.
+    write_if_changed(docs_dir / "feed.xml", feeds.rss(), writes, docs_dir)
+    write_if_changed(docs_dir / "feed.json", feeds.json(), writes, docs_dir)
+    # Pages and feeds of beats or months that no longer exist would be orphans: remove generated ones.
     wanted = {f"{b.id}.md" for b in config.beats} | {"index.md"}
     for path in sorted((docs_dir / "beats").glob("*.md")):
         if path.name not in wanted:
+            remove(path, writes, docs_dir)
+    for path in sorted((docs_dir / "beats").glob("*/feed.*")):
+        if path.parent.name not in beats and path.name in ("feed.xml", "feed.json"):
             remove(path, writes, docs_dir)
     wanted = {f"{y:04d}-{m:02d}.md" for (y, m) in months} | {"index.md"}
     for path in sorted((docs_dir / "archive").glob("*.md")):

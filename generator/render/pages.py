@@ -6,12 +6,9 @@ import bisect
 import datetime as dt
 import functools
 import html
-import json
 import posixpath
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from email.utils import format_datetime
 from typing import Sequence
 
 import yaml
@@ -179,7 +176,8 @@ def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> s
     mine = _by_date_desc([e for e in entries if e.beat == beat.id])
     lines = [
         "---",
-        yaml.safe_dump({"title": beat.name, "description": beat.description}, sort_keys=False, allow_unicode=True).strip(),
+        # beat_feed: the page's head links its feeds (overrides/main.html)
+        yaml.safe_dump({"title": beat.name, "description": beat.description, "beat_feed": beat.id}, sort_keys=False, allow_unicode=True).strip(),
         "---",
         "",
         f"# {md_escape(beat.name)}",
@@ -187,7 +185,9 @@ def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> s
         md_escape(beat.description),
         "{ .beat-description }",
         "",
-        f"{len(mine)} briefing{'s' if len(mine) != 1 else ''}, newest first.",
+        f"{len(mine)} briefing{'s' if len(mine) != 1 else ''}, newest first · "
+        f"[Follow this beat (RSS)]({beat.id}/feed.xml){{ .beat-feed }} · [JSON Feed]({beat.id}/feed.json)",
+        "{ .beat-count }",
         "",
     ]
     month = None
@@ -279,80 +279,9 @@ def about_page(config: Config) -> str:
         name = md_escape(feed.title) + ("" if feed.enabled else " (paused)")
         beat_names = ", ".join(md_escape(beats[b].name) for b in feed.beats if b in beats)
         lines.append(f"| {name} | {md_escape(platform_label(feed.platform))} | {beat_names} | [{md_escape(feed.url)}]({target}) |")
-    lines += ["", "## Subscribe", "", "- [RSS feed of the briefings](feed.xml)", "- [JSON Feed of the briefings](feed.json)", ""]
+    lines += ["", "## Subscribe", "", "Every briefing, whole, in your feed reader:", "",
+              "- [RSS feed of the briefings](feed.xml)", "- [JSON Feed of the briefings](feed.json)"]
+    lines += [f"- {md_escape(beat.name)}: [RSS](beats/{beat.id}/feed.xml), [JSON Feed](beats/{beat.id}/feed.json)"
+              for beat in config.beats]
+    lines.append("")
     return "\n".join(lines) + "\n"
-
-
-# --- feeds out ------------------------------------------------------------------
-
-FEED_ITEMS = 50
-
-
-def rss_feed(entries: Sequence[Entry], config: Config) -> bytes:
-    site = config.site
-    newest = _by_date_desc(entries)[:FEED_ITEMS]
-    beat_names = {b.id: b.name for b in config.beats}
-    rss = ET.Element("rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"})
-    channel = ET.SubElement(rss, "channel")
-    ET.SubElement(channel, "title").text = site.title
-    ET.SubElement(channel, "link").text = site.url
-    ET.SubElement(channel, "description").text = site.description
-    ET.SubElement(channel, "language").text = "en"
-    ET.SubElement(channel, "atom:link", {"href": site.url + "feed.xml", "rel": "self", "type": "application/rss+xml"})
-    if newest:
-        ET.SubElement(channel, "lastBuildDate").text = format_datetime(_entry_time(newest[0]))
-    for entry in newest:
-        item = ET.SubElement(channel, "item")
-        # Readers treat an RSS title and description as HTML: escape the plain text once more.
-        ET.SubElement(item, "title").text = _rss_text(entry.title)
-        ET.SubElement(item, "link").text = site.url + entry.url
-        ET.SubElement(item, "guid", {"isPermaLink": "true"}).text = site.url + entry.url
-        ET.SubElement(item, "description").text = _rss_text(entry.description)
-        ET.SubElement(item, "pubDate").text = format_datetime(_entry_time(entry))
-        ET.SubElement(item, "category").text = beat_names.get(entry.beat, entry.beat)
-    ET.indent(rss)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(rss, encoding="utf-8") + b"\n"
-
-
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _rss_text(text: str) -> str:
-    """Plain text as the HTML an RSS reader expects, holding only characters XML allows."""
-    return html.escape(_NOT_XML.sub("", one_line(text)), quote=False)
-
-
-def json_feed(entries: Sequence[Entry], config: Config) -> bytes:
-    site = config.site
-    beat_names = {b.id: b.name for b in config.beats}
-    feed = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": site.title,
-        "home_page_url": site.url,
-        "feed_url": site.url + "feed.json",
-        "description": site.description,
-        "language": "en",
-        "items": [
-            {
-                "id": site.url + e.url,
-                "url": site.url + e.url,
-                "title": e.title,
-                "summary": e.description,
-                "content_text": e.description,
-                "date_published": _entry_time(e).isoformat(),
-                "tags": [beat_names.get(e.beat, e.beat)],
-            }
-            for e in _by_date_desc(entries)[:FEED_ITEMS]
-        ],
-    }
-    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _entry_time(entry: Entry) -> dt.datetime:
-    try:
-        when = dt.datetime.fromisoformat(entry.published)
-        if when.tzinfo is not None:
-            return when.astimezone(dt.timezone.utc)
-    except ValueError:
-        pass
-    return dt.datetime.combine(entry.date, dt.time(23, 59, 59), dt.timezone.utc)
