@@ -187,8 +187,7 @@ def test_markdown_extensions_are_those_of_the_site():
 def test_a_beat_page_links_its_feeds(pub):
     for beat in pub.config.beats:
         page = (pub.site / "beats" / beat.id / "index.html").read_text(encoding="utf-8")
-        assert 'href="feed.xml"' in page and 'href="feed.json"' in page
-        assert f'type="application/rss+xml" title="{html.escape(pub.config.site.title)}: {html.escape(beat.name)} (RSS)"' in page
+        assert 'href="feed.xml">Follow this beat (RSS)</a>' in page and 'href="feed.json">JSON Feed</a>' in page
 
 
 # --- hostile briefings ----------------------------------------------------------------------

@@ -212,3 +212,27 @@ def test_every_post_the_page_counts_can_be_reached_from_it():
     assert footnoted + listed == len(posts) == render.front_matter(b, BEATS[0], config(), 1)["posts"]
     for post in posts:
         assert post.url in body
+
+
+def test_an_edition_keeps_one_lead_story(tmp_path):
+    """A briefing kept from an earlier build of its edition may still say lead: true beside the new
+    lead; the archive keeps the best ranked one and the other says false from then on."""
+    first = write_briefing(story(TEXTS[:2]), BEATS[0], "one")
+    second = write_briefing(story(TEXTS[1:]), BEATS[0], "two")
+    archive = render.Archive(tmp_path)
+    archive.put("briefings/2026/11/21/a.md", render.front_matter(first, BEATS[0], config(), 2), render.briefing_body(first))
+    archive.put("briefings/2026/11/21/b.md", render.front_matter(second, BEATS[0], config(), 1), render.briefing_body(second))
+    assert archive.commit(config(), render.Writes()) == []
+    leads = {e.path: e.lead for e in render.scan(tmp_path)[0]}
+    assert leads == {"briefings/2026/11/21/a.md": False, "briefings/2026/11/21/b.md": True}
+
+
+def test_news_footnotes_name_the_outlet_next_to_the_link():
+    news = item(7, "Labs drop weapons ban", "x", feed="news", author="")
+    news = news.__class__(**{**news.__dict__, "outlet": "The Verge",
+                             "url": "https://news.google.com/rss/articles/CBMibmh0dHBzOi8vd3d3LnRoZXZlcmdlLmNvbS9h?oc=5"})
+    text = render.footnote_text(news, ["quoted"])
+    link, _, facts = text.partition(" — ")
+    assert link.startswith("[Labs drop weapons ban](<https://news.google.com/") and facts.startswith("The Verge (news), ")
+    shown = md_html(text)
+    assert ">Labs drop weapons ban</a> — The Verge (news), 21 Nov 2026." in shown and "news.google.com" not in shown.split("</a>")[1]

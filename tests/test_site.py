@@ -203,6 +203,34 @@ def test_each_teaser_shows_headline_teaser_beat_and_reading_time(pub):
                 assert beat_link.clean_text() == pub.beats[entry.beat].name
 
 
+def test_one_significance_scale_and_one_lead_story_per_edition(pub):
+    """High, Medium or Low, as the briefing says it, on every teaser of every list; one lead an edition."""
+    days = {e.date for e in pub.entries}
+    leads = [e for e in pub.entries if e.lead]
+    assert sorted(e.date for e in leads) == sorted(days), "exactly one lead story per edition"
+    assert {e.significance for e in pub.entries} <= set(render.LEVELS)
+    pages = ["index.html", *(f"beats/{b}/index.html" for b in pub.beats),
+             *(p.relative_to(pub.site).as_posix() for p in sorted((pub.site / "archive").glob("*-*/index.html")))]
+    seen = 0
+    for rel in pages:
+        path = pub.site / rel
+        for teaser in content(dom(path)).find_all("article", "teaser"):
+            entry = pub.by_file[resolve(pub.site, path, headline_link(teaser).attrs["href"])]
+            meta = teaser.find("p", "teaser__meta")
+            level = meta.find("span", "sig")
+            assert level.clean_text() == f"{render.significance_label(entry.significance)} significance"
+            assert f"sig--{entry.significance}" in level.classes
+            lead_mark = "Lead story" in meta.clean_text() or "teaser--lead" in teaser.classes
+            assert lead_mark == entry.lead or (rel == "index.html" and not entry.lead and not lead_mark), (rel, entry.path)
+            seen += 1
+    assert seen >= 3 * len(pub.entries)
+    # the home page opens on the latest edition's lead
+    home = content(dom(pub.site / "index.html")).find("article", "teaser--lead")
+    latest = max(days)
+    assert pub.by_file[resolve(pub.site, pub.site / "index.html", headline_link(home).attrs["href"])] == next(
+        e for e in leads if e.date == latest)
+
+
 def test_front_page_links_every_beat(pub):
     nav = content(dom(pub.site / "index.html")).find("nav", "home-sections")
     hrefs = [a.attrs["href"] for a in nav.find_all("a")]

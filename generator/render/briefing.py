@@ -21,7 +21,7 @@ BRIEFINGS_DIR = "briefings"
 #: Bump when the layout of briefing files changes: briefings of the editions
 #: being built are then written again (the Claude writer answers from its
 #: response cache where it has one).
-RENDER_VERSION = "6"
+RENDER_VERSION = "7"
 #: Front-matter keys that link briefings (paths under docs/), set for every briefing by
 #: Archive.commit from the whole archive: "More briefings", and the briefings of the same
 #: story before ("Follows") and after ("Update") it.
@@ -32,7 +32,7 @@ UPDATES_KEY = "updates"
 KEY_ORDER = (
     "title", "date", "published", "categories", "beat", "description", "rank", "lead", "significance",
     "reading_time", "posts", "platforms", "keywords", "story", "thread", "sources", RELATED_KEY, FOLLOWS_KEY,
-    UPDATES_KEY, "analysis", "generator", "edited_by_hand", "fidelity",
+    UPDATES_KEY, "timeline", "analysis", "generator", "edited_by_hand", "fidelity",
 )
 #: Front-matter key a contributor sets to protect a briefing from regeneration.
 HAND_EDITED_KEY = "edited_by_hand"
@@ -131,6 +131,24 @@ def _published(briefing: Briefing, config: Config) -> dt.datetime:
     return min(end, max(latest, end - dt.timedelta(hours=config.site.edition_window_hours)))
 
 
+def _hours(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def timeline(items: Iterable[Item]) -> dict | None:
+    """When each new post of a story came, for the chart of how the conversation grew: the first post's
+    time, and for each platform (in the order they joined) the hours after it of its posts, as one
+    line of numbers ("0 3.2 5"). Posts first read as back catalogue are not part of it."""
+    fresh = sorted((i for i in items if not i.backlog), key=lambda i: (i.published, i.id)) or sorted(items, key=lambda i: (i.published, i.id))
+    if not fresh:
+        return None
+    start = fresh[0].published
+    hours: dict[str, list[str]] = {}
+    for item in fresh:
+        hours.setdefault(item.platform, []).append(_hours((item.published - start).total_seconds() / 3600))
+    return {"from": start.isoformat(), "hours": {p: " ".join(h) for p, h in hours.items()}}
+
+
 def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int, analysis: dict | None = None) -> dict:
     numbers = _footnote_numbers(briefing.paragraphs)
     sources = []
@@ -168,6 +186,7 @@ def front_matter(briefing: Briefing, beat: Beat, config: Config, rank: int, anal
         "thread": briefing.story.thread or briefing.story.id,
         "sources": sources,
         RELATED_KEY: [],  # the links between briefings are set by Archive.commit, from the whole archive
+        "timeline": timeline(briefing.story.items),
         "generator": generator,
         HAND_EDITED_KEY: False,
     }
@@ -257,11 +276,13 @@ def footnote_text(item: Item, quotes: Sequence[str]) -> str:
     target = md_link_target(item.url)
     title = md_escape(item.title) or "untitled post"
     head = f"[{title}]({target})" if target else title
-    facts = [platform_label(item.platform)]
     if item.outlet:
-        facts.append(item.outlet)
-    elif item.feed_title and item.feed_title != platform_label(item.platform):
-        facts.append(item.feed_title)
+        # A news link goes through an aggregator (news.google.com/rss/articles/…): the outlet comes first.
+        facts = [f"{item.outlet} ({platform_label(item.platform).lower()})"]
+    else:
+        facts = [platform_label(item.platform)]
+        if item.feed_title and item.feed_title != platform_label(item.platform):
+            facts.append(item.feed_title)
     if item.author and item.author not in facts:
         facts.append(item.author)
     facts.append(("about " if item.date_estimated else "") + f"{item.published:%-d %b %Y}")

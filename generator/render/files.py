@@ -136,10 +136,11 @@ class Archive:
         """Write every change under docs/ (see the class); returns problems found on the way."""
         entries = sorted(self.entries.values(), key=lambda e: (e.date, e.rank, e.path))
         links = _links(entries)
+        leads = _leads(entries)
         for entry in entries:
             meta = entry.meta or {}
             if not entry.hand_edited:
-                meta = ordered({**meta, **links[entry.path]})
+                meta = ordered({**meta, **links[entry.path], "lead": entry.path in leads})
                 meta = {k: v for k, v in meta.items() if v is not None}
             body = self._bodies.get(entry.path)
             if body is None and meta == self._loaded.get(entry.path):
@@ -171,6 +172,19 @@ def write_briefings(docs_dir: Path, config: Config, placed, writes: Writes) -> l
     for rel, briefing, beat, rank in placed:
         archive.put(rel, front_matter(briefing, beat, config, rank), briefing_body(briefing))
     return archive.commit(config, writes)
+
+
+def _leads(entries: Sequence[Entry]) -> set[str]:
+    """The one lead story of each edition: of the briefings marked ``lead``, one edited by hand (it
+    cannot be changed), else the best ranked. A briefing kept from an earlier build of its edition
+    may still say ``lead: true`` beside the new lead: it says false from now on."""
+    chosen: dict[dt.date, Entry] = {}
+    for entry in entries:
+        if entry.lead:
+            best = chosen.get(entry.date)
+            if best is None or (not entry.hand_edited, entry.rank, entry.path) < (not best.hand_edited, best.rank, best.path):
+                chosen[entry.date] = entry
+    return {entry.path for entry in chosen.values()}
 
 
 def _links(entries: Sequence[Entry]) -> dict[str, dict]:

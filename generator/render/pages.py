@@ -15,7 +15,8 @@ import yaml
 
 from ..models import Beat, Config, platform_label
 from ..textutil import one_line
-from .briefing import HOME_EDITIONS, md_escape, md_link_target, platform_mix_html
+from .briefing import HOME_EDITIONS, md_escape, md_link_target, platform_mix_html, significance_label
+from .charts import beats_chart, edition_chart, growth_chart
 from .entries import Entry
 
 
@@ -109,7 +110,15 @@ def teaser_markdown(
     if show_date:
         facts.append(f"{entry.date:%-d %b %Y}")
     facts.append(f"{entry.reading_time} min read")
+    # One scale everywhere (High, Medium, Low), as the briefing page and the feeds say it.
+    facts.append(f'<span class="sig sig--{entry.significance}">{significance_label(entry.significance)} significance</span>')
+    if entry.lead and not lead:
+        facts.append('<span class="sig sig--lead">Lead story</span>')
     mix = f"\n{platform_mix_html(entry.platforms)}\n" if lead and entry.platforms else ""
+    if lead:
+        # The lead also shows how its conversation grew (a story of four posts or more).
+        chart = growth_chart((entry.meta or {}).get("timeline"), width=460, height=230)
+        mix += f"\n{chart}\n" if chart else ""
     # Teasers repeat their briefing's headline and teaser: they stay out of the search
     # index (data-search-exclude), so a search leads to the briefing itself.
     return (
@@ -167,8 +176,26 @@ def home_page(entries: Sequence[Entry], config: Config, beats: dict[str, Beat]) 
             lines.append(teaser_markdown(lead, "index.md", beats, lead=True, show_date=False))
         lines += [teaser_markdown(e, "index.md", beats, show_date=False) for e in todays]
         lines += ["</div>", ""]
+        if front:
+            chart = _week_chart(days, by_day, beats)
+            if chart:
+                lines += ["## The week by beat { .home-week data-search-exclude }", "", chart, ""]
     lines.append("[All briefings by month](archive/index.md){ .md-button } [Subscribe (RSS)](feed.xml){ .md-button }\n{ .home-more }")
     return "\n".join(lines) + "\n"
+
+
+def _week_chart(days: Sequence[dt.date], by_day: dict[dt.date, list[Entry]], beats: dict[str, Beat]) -> str:
+    """The home page's picture of the week: posts by beat over the editions it shows, loudest first."""
+    order = {beat_id: n for n, beat_id in enumerate(beats)}
+    briefings: Counter = Counter()
+    posts: Counter = Counter()
+    for day in days:
+        for entry in by_day[day]:
+            briefings[entry.beat] += 1
+            posts[entry.beat] += entry.posts
+    rows = [(b, beats[b].name if b in beats else b, briefings[b], posts[b]) for b in briefings]
+    rows.sort(key=lambda r: (-r[3], order.get(r[0], len(order)), r[0]))
+    return beats_chart(rows, min(days), max(days))
 
 
 def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> str:
@@ -176,8 +203,7 @@ def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> s
     mine = _by_date_desc([e for e in entries if e.beat == beat.id])
     lines = [
         "---",
-        # beat_feed: the page's head links its feeds (overrides/main.html)
-        yaml.safe_dump({"title": beat.name, "description": beat.description, "beat_feed": beat.id}, sort_keys=False, allow_unicode=True).strip(),
+        yaml.safe_dump({"title": beat.name, "description": beat.description}, sort_keys=False, allow_unicode=True).strip(),
         "---",
         "",
         f"# {md_escape(beat.name)}",
@@ -185,11 +211,20 @@ def beat_page(beat: Beat, entries: Sequence[Entry], beats: dict[str, Beat]) -> s
         md_escape(beat.description),
         "{ .beat-description }",
         "",
+        # The beat's feeds are linked here only, not from the page's <head>: Material fetches a
+        # sitemap.xml beside every <link rel="alternate">, and there is none under beats/<id>/.
         f"{len(mine)} briefing{'s' if len(mine) != 1 else ''}, newest first · "
         f"[Follow this beat (RSS)]({beat.id}/feed.xml){{ .beat-feed }} · [JSON Feed]({beat.id}/feed.json)",
         "{ .beat-count }",
         "",
     ]
+    editions = sorted({e.date for e in entries})
+    mine_by_day: dict[dt.date, list[Entry]] = defaultdict(list)
+    for entry in mine:
+        mine_by_day[entry.date].append(entry)
+    chart = edition_chart(beat.name, [(d, len(mine_by_day[d]), sum(e.posts for e in mine_by_day[d])) for d in editions])
+    if chart:
+        lines += [chart, ""]
     month = None
     for entry in mine:
         if (entry.date.year, entry.date.month) != month:

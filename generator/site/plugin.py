@@ -27,6 +27,7 @@ from generator.errors import ConfigErrors
 from generator.models import PLATFORMS
 from generator.render import SIGNIFICANCE_LABELS
 
+from .briefing_page import hide_sidebars, is_briefing, with_chart
 from .escape import escape_meta
 from .links import PageLinks
 from .parallel import ParallelBuild, jobs_from_env
@@ -112,7 +113,12 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self.links.read(page, files)
         escape_meta(page.meta)
         self.search.read(page)
+        if is_briefing(page.meta):
+            hide_sidebars(page.meta)
         return markdown
+
+    def on_page_content(self, html, *, page, config, files):
+        return with_chart(html, page.meta) if is_briefing(page.meta) else html
 
     on_page_markdown = CombinedEvent(_parallel_markdown, _page_markdown)
 
