@@ -44,7 +44,7 @@ def assert_inert_svg(figure: str) -> None:
     assert not re.search(r"\b(?:href|src|xlink:href)=|<image|<script|<foreignObject|<style|url\(", figure, re.I)
     svg = re.search(r"<svg[^>]*>", figure).group(0)
     assert 'role="img"' in svg and re.search(r'aria-label="[^"]{20,}"', svg)
-    assert '<table class="visually-hidden">' in figure
+    assert '<section class="visually-hidden"><table>' in figure
 
 
 def test_a_briefing_of_four_posts_or_more_shows_how_its_conversation_grew(pub):
@@ -105,9 +105,10 @@ def test_the_home_page_shows_the_week_by_beat(pub):
     rows = table_rows(figure)
     assert {r[0]: int(r[2]) for r in rows} == dict(posts)
     assert [int(r[2]) for r in rows] == sorted((int(r[2]) for r in rows), reverse=True), "loudest beat first"
-    # the lead story shows its own growth too
+    # the lead story shows its own growth too, inside its teaser, which closes before the next one opens
     lead = re.search(r'<article class="teaser teaser--lead">.*?</article>', page, re.S).group(0)
-    assert len(figures(lead, "growth")) == 1
+    assert len(figures(lead, "growth")) == 1 and lead.rstrip().endswith("</figure>\n</article>")
+    assert re.search(r'</figure>\n</article>\n<article class="teaser">', page)
 
 
 # --- the drawing functions, fed what a hand-edited file might hold -------------------------

@@ -276,9 +276,11 @@ def footnote_text(item: Item, quotes: Sequence[str]) -> str:
     target = md_link_target(item.url)
     title = md_escape(item.title) or "untitled post"
     head = f"[{title}]({target})" if target else title
-    if item.outlet:
-        # A news link goes through an aggregator (news.google.com/rss/articles/…): the outlet comes first.
-        facts = [f"{item.outlet} ({platform_label(item.platform).lower()})"]
+    outlet = item.outlet or (item.feed_title if item.platform == "news" else "")
+    if outlet:
+        # A news link often goes through an aggregator (news.google.com/rss/articles/…): the outlet
+        # (the feed's <source>, else the news feed's own name) comes first, next to the link.
+        facts = [f"{outlet} ({platform_label(item.platform).lower()})"]
     else:
         facts = [platform_label(item.platform)]
         if item.feed_title and item.feed_title != platform_label(item.platform):

@@ -51,8 +51,10 @@ def _nice_step(top: float, ticks: int = 4) -> int:
 def _hidden_table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     head_html = "".join(f'<th scope="col">{_e(h)}</th>' for h in head)
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<table class="visually-hidden"><caption>{_e(caption)}</caption>'
-            f"<thead><tr>{head_html}</tr></thead><tbody>{body}</tbody></table>")
+    # Hidden by a wrapper (a table keeps its width whatever width it is given), a <section>: inside a
+    # Markdown <div> (md_in_html), a <div> within raw HTML gets its closing tags moved.
+    return (f'<section class="visually-hidden"><table><caption>{_e(caption)}</caption>'
+            f"<thead><tr>{head_html}</tr></thead><tbody>{body}</tbody></table></section>")
 
 
 def _figure(kind: str, label: str, caption: str, svg_body: str, width: int, height: int, table: str) -> str:

@@ -292,15 +292,47 @@ def about_page(config: Config) -> str:
         "",
         md_escape(config.site.description),
         "",
-        "## Method",
+        "## What you are reading",
         "",
-        "1. **Fetch.** The feeds listed below are downloaded as they are served and kept as dated snapshots.",
-        "2. **Ingest.** Each post is reduced to plain text with its link, author and date; copies of the same post in two feeds are merged.",
-        "3. **Cluster.** Each day is an edition. The posts of an edition are grouped into stories by the words they share, filed under a beat, and ranked by how many posts, sources and platforms carry them and how recent they are.",
-        "4. **Write.** A story becomes a briefing. With a Claude API key, Claude writes it from the posts through the Citations API, so every quotation is a span cited from a post; a guard rejects answers whose quotations are not in the sources. Without one, an extractive writer assembles it from verbatim sentences of the posts, without any language model. Each briefing says which writer made it.",
-        "5. **Publish.** Every quotation carries a numbered footnote that links to the original post. Nothing from a feed or a model is published as live HTML: all of it is escaped and shown as text.",
+        "### Stories and editions",
         "",
-        "Briefings may contain inaccuracies. The footnotes are the record: follow them.",
+        "A **briefing** tells one **story**: what people said, over one day, about one event or argument in AI. "
+        "It quotes them in their own words, and every quotation has a numbered footnote that leads to the post it came from. "
+        "Under the footnotes, *Also in the conversation* lists the story's other posts, so that every post a briefing counts is one you can open.",
+        "",
+        "An **edition** is one day's briefings (days run midnight to midnight, UTC). Each post belongs to one edition only: "
+        "the day it first appeared in the feeds below.",
+        "",
+        "### Significance",
+        "",
+        "Each briefing is marked **High**, **Medium** or **Low** significance: how much more talked about its story was than "
+        "what its beat usually sees, counting posts, the different sources and platforms they came from, and how quickly they came. "
+        "High means well above the usual, on at least two platforms; Low, a usual day or a quiet one. "
+        "Each edition has one **lead story**: its most talked-about story, which opens the front page.",
+        "",
+        "### Follow-ups",
+        "",
+        "A story that goes on for several days gets a briefing each day that tells what is new. "
+        "Each links back to the one it follows (*Follows:*) and on to the later ones (*Update:*).",
+        "",
+        "### Charts",
+        "",
+        "A briefing of four posts or more shows how its conversation grew: the posts on each platform, hour by hour after the first. "
+        "Each beat's page shows how many posts its briefings drew, edition by edition, and the front page the week's posts by beat.",
+        "",
+        "## How a briefing is made",
+        "",
+        "1. **Collected.** The public feeds listed below are read several times a day, and a copy of each is kept.",
+        "2. **Sorted.** Posts about AI are grouped into stories by the words they share, and each story is filed under a beat.",
+        "3. **Written.** Claude, a language model made by Anthropic, writes a briefing from the story's posts, and may only quote words "
+        "it points to in a post: an answer that quotes anything no post says is turned down. "
+        "Without Claude, a briefing is put together from sentences copied word for word from the posts, joined by set phrases. "
+        "Each briefing says which of the two made it.",
+        "4. **Checked.** Under each briefing, a note gives the share of its sentences that carry a footnote "
+        "and the share of its quotations found word for word in their post.",
+        "",
+        "Text from the feeds is shown as plain text: nothing in a post can run on this site. "
+        "Briefings may contain mistakes. The footnotes are the record: follow them.",
         "",
         "## Beats",
         "",

@@ -27,7 +27,7 @@ from generator.errors import ConfigErrors
 from generator.models import PLATFORMS
 from generator.render import SIGNIFICANCE_LABELS
 
-from .briefing_page import hide_sidebars, is_briefing, with_chart
+from .briefing_page import LatestBriefings, hide_sidebars, is_briefing, with_chart
 from .escape import escape_meta
 from .links import PageLinks
 from .parallel import ParallelBuild, jobs_from_env
@@ -64,6 +64,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.dirty = False
         self.search = CompactSearch()
         self.links = PageLinks()
+        self.latest = LatestBriefings()
         self.parallel = ParallelBuild()
 
     def on_startup(self, *, command, dirty):
@@ -76,6 +77,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.asked_jobs()  # a bad setting fails here, before anything is built
         self.search.start(dirty=self.dirty)
         self.links.reset()
+        if not self.dirty:
+            self.latest.reset()
         try:
             settings = load_config(self.config.feeds_yaml)
         except ConfigErrors as exc:
@@ -115,6 +118,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.search.read(page)
         if is_briefing(page.meta):
             hide_sidebars(page.meta)
+            self.latest.read(page)
         return markdown
 
     def on_page_content(self, html, *, page, config, files):
@@ -125,6 +129,11 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     @event_priority(-100)
     def on_env(self, env, *, config, files):
         return self.parallel.env(env, files)
+
+    def on_template_context(self, context, *, template_name, config):
+        if template_name == "404.html":  # built after every page is read: the briefings are all known
+            context["latest_briefings"] = self.latest.latest()
+        return context
 
     def on_page_context(self, context, *, page, config, nav):
         context["page_links"] = self.links.context(page)
