@@ -151,8 +151,10 @@ def test_feed_items_carry_the_whole_briefing_with_footnotes_linking_to_sources(p
         for href, number in marks:
             assert html.unescape(href) == render.md_link_target(sources[int(number) - 1]["url"])[1:-1]
         assert "Sources" in text
-        if "## Also in the conversation" in body:
-            assert "Also in the conversation" in text
+        if "## Also in the conversation" in body:  # the rest of the conversation: one link to its list on the page
+            others = body.split("## Also in the conversation")[1].count("\n- ")
+            assert f"Also in the conversation: {others} more post" in text
+            assert f'href="{pub.config.site.url}{entry.url}#also"' in rss_html
         # the facts a page's head gives, and the disclaimer the page ends with
         assert f"{render.significance_label(entry.significance)} significance" in text
         assert pub.beats[entry.beat].name in text

@@ -2,8 +2,8 @@
 
 A feed item carries the briefing as a reader sees it on the site: its beat,
 date, significance and the posts behind it, the story it follows, its text
-with every footnote a link to its source, the sources and the rest of the
-conversation, and the disclaimer. The HTML is made from the Markdown this
+with every footnote a link to its source, the sources, a link to the rest of
+the conversation on the page, and the disclaimer. The HTML is made from the Markdown this
 package wrote (Python-Markdown with the site's own extensions, so it says
 what the page says), then cleaned by nh3 down to a few plain tags with
 http(s) links, so nothing in a feed can run, whatever a briefing file holds.
@@ -40,6 +40,8 @@ _TAGS = {"p", "a", "sup", "ol", "ul", "li", "h2", "h3", "em", "strong", "blockqu
 _FOOTNOTE_TARGET = re.compile(r'<li id="fn:(\d+)">\s*<p><a href="([^"]+)"')
 _FOOTNOTE_REF = re.compile(r'<sup id="fnref\d*:(\d+)"><a class="footnote-ref" href="#fn:\d+">(\d+)</a></sup>')
 _BACKREF = re.compile(r'(?:&#160;)?<a class="footnote-backref"[^>]*>.*?</a>')
+#: Where render starts the list of the story's posts the text does not quote.
+ALSO_HEADING = "\n## Also in the conversation"
 
 
 # --- a briefing as HTML --------------------------------------------------------------
@@ -59,8 +61,21 @@ class FeedBodies:
     def body_html(self, entry: Entry, site_url: str) -> str:
         if entry.path not in self._html:
             body = self._body_of(entry.path)
-            self._html[entry.path] = self._convert(body, site_url, entry.path) if body else ""
+            self._html[entry.path] = self._item_body(body, site_url, entry) if body else ""
         return self._html[entry.path]
+
+    def _item_body(self, body: str, site_url: str, entry: Entry) -> str:
+        """The text and its sources; the rest of the conversation (a story can have hundreds of posts,
+        and converting their links is most of a build's time) as one link to its list on the page."""
+        told, marker, others = body.partition(ALSO_HEADING)
+        out = self._convert(told if marker else body, site_url, entry.path)
+        if marker:
+            count = sum(1 for line in others.splitlines() if line.startswith("- "))
+            if count:
+                url = html.escape(f"{site_url}{entry.url}#also", quote=True)
+                out += (f'\n<p><a href="{url}" rel="noopener">Also in the conversation: {count} more '
+                        f'post{"s" if count != 1 else ""}</a>, each linked on the page.</p>')
+        return out
 
     def _convert(self, body: str, site_url: str, path: str) -> str:
         import markdown
