@@ -724,7 +724,9 @@ def test_a_missing_page_deep_under_the_site_offers_a_way_on(visit, site):
     # search, from the 404 page: the front page opens with the search box ready
     page.goto(missing)
     page.locator(".notfound a", has_text="Search the briefings").click()
-    page.wait_for_function("() => document.getElementById('__search').checked && document.activeElement.matches('.md-search__input')")
+    page.wait_for_url(reader.base + "?q=")
+    page.wait_for_function("() => { const toggle = document.getElementById('__search');"
+                           " return !!toggle && toggle.checked && document.activeElement.matches('.md-search__input'); }")
     word = max(re.findall(r"[A-Za-z]{6,}", titles[0]), key=len)
     page.keyboard.type(word)
     page.locator(".md-search-result__item").first.wait_for()

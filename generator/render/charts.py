@@ -89,7 +89,7 @@ def parse_timeline(timeline) -> tuple[dt.datetime, list[tuple[str, list[float]]]
     return (start, series) if series else None
 
 
-def growth_chart(timeline, platform_names: dict[str, str] | None = None, *, width: int = 640, height: int = 240) -> str:
+def growth_chart(timeline, platform_names: dict[str, str] | None = None, *, width: int = 560, height: int = 250) -> str:
     """How the conversation grew: posts so far on each platform, hour by hour after the first post,
     drawn ``width`` × ``height`` (CSS pixels at its natural size). "" when the timeline holds fewer
     than MIN_POSTS posts."""
@@ -105,7 +105,7 @@ def growth_chart(timeline, platform_names: dict[str, str] | None = None, *, widt
     def name(platform: str) -> str:
         return names.get(platform) or platform_label(platform)
 
-    left, right, top, bottom = 34, 130, 14, 34
+    left, right, top, bottom = 34, 140, 14, 36
     span = max(1.0, max(h[-1] for _, h in series))
     span = _nice_step(span, 6) * math.ceil(span / _nice_step(span, 6))
     most = max(len(h) for _, h in series)
@@ -129,7 +129,7 @@ def growth_chart(timeline, platform_names: dict[str, str] | None = None, *, widt
     x_step = _nice_step(span, 6)
     hours = 0.0
     while hours <= span + 1e-9:
-        parts.append(f'<text class="chart__tick" x="{_n(x(hours))}" y="{height - bottom + 16}" text-anchor="middle">{_n(hours)} h</text>')
+        parts.append(f'<text class="chart__tick" x="{_n(x(hours))}" y="{height - bottom + 18}" text-anchor="middle">{_n(hours)} h</text>')
         hours += x_step
     parts.append(f'<line class="chart__axis" x1="{left}" x2="{left + plot_w}" y1="{_n(y(0))}" y2="{_n(y(0))}"/>')
     # one stepped line per platform: its posts so far
@@ -147,7 +147,7 @@ def growth_chart(timeline, platform_names: dict[str, str] | None = None, *, widt
     # labels at the lines' ends, pushed apart so they never overlap
     ends.sort(key=lambda e: (e[0], e[1]))
     for k in range(1, len(ends)):
-        ends[k][0] = max(ends[k][0], ends[k - 1][0] + 14)
+        ends[k][0] = max(ends[k][0], ends[k - 1][0] + 17)
     overflow = ends[-1][0] - (top + plot_h) if ends else 0
     if overflow > 0:
         for end in ends:
@@ -181,8 +181,8 @@ def edition_chart(beat_name: str, editions: Sequence[tuple[dt.date, int, int]]) 
     shown = list(editions)[-EDITIONS_SHOWN:]
     if not shown or not any(posts for _, _, posts in shown):
         return ""
-    width, height = 640, 200
-    left, right, top, bottom = 34, 8, 14, 34
+    width, height = 560, 210
+    left, right, top, bottom = 34, 8, 18, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     most = max(posts for _, _, posts in shown)
     step = _nice_step(most, 4)
@@ -196,7 +196,7 @@ def edition_chart(beat_name: str, editions: Sequence[tuple[dt.date, int, int]]) 
         parts.append(f'<line class="chart__grid" x1="{left}" x2="{left + plot_w}" y1="{_n(y)}" y2="{_n(y)}"/>')
         parts.append(f'<text class="chart__tick" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{int(count)}</text>')
         count += step
-    every = max(1, math.ceil(len(shown) / 6))
+    every = max(1, math.ceil(len(shown) / 5))
     for k, (day, briefings, posts) in enumerate(shown):
         cx = left + slot * (k + 0.5)
         h = plot_h * posts / y_top
@@ -206,7 +206,7 @@ def edition_chart(beat_name: str, editions: Sequence[tuple[dt.date, int, int]]) 
             if len(shown) <= 14:
                 parts.append(f'<text class="chart__value" x="{_n(cx)}" y="{_n(top + plot_h - h - 4)}" text-anchor="middle">{posts}</text>')
         if k % every == 0 or k == len(shown) - 1:
-            parts.append(f'<text class="chart__tick" x="{_n(cx)}" y="{height - bottom + 16}" text-anchor="middle">{day:%-d %b}</text>')
+            parts.append(f'<text class="chart__tick" x="{_n(cx)}" y="{height - bottom + 18}" text-anchor="middle">{day:%-d %b}</text>')
     parts.append(f'<line class="chart__axis" x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}"/>')
     total = sum(posts for _, _, posts in shown)
     first, last = shown[0][0], shown[-1][0]
@@ -226,8 +226,8 @@ def beats_chart(rows: Sequence[tuple[str, str, int, int]], first: dt.date, last:
     rows = list(rows)
     if not rows or not any(posts for *_, posts in rows):
         return ""
-    width = 640
-    row_h, top, label_w, right = 26, 6, 190, 44
+    width = 560
+    row_h, top, label_w, right = 28, 6, 200, 44
     height = top * 2 + row_h * len(rows)
     most = max(posts for *_, posts in rows)
     plot_w = width - label_w - right
