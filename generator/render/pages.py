@@ -1,20 +1,17 @@
-"""The pages around the briefings: related briefings, home, beats, archive, about, and the RSS and JSON feeds."""
+"""The pages around the briefings: related briefings, home, beats, archive and about (the feeds: feeds.py)."""
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
 import functools
-import html
 import posixpath
-import re
 from collections import Counter, defaultdict
 from typing import Sequence
 
 import yaml
 
 from ..models import Beat, Config, platform_label
-from ..textutil import one_line
 from .briefing import HOME_EDITIONS, md_escape, md_link_target, platform_mix_html, significance_label
 from .charts import beats_chart, edition_chart, growth_chart
 from .entries import Entry

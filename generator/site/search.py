@@ -48,11 +48,12 @@ _SPLIT = re.compile(WORD_SEPARATOR)
 MAX_ENTITIES = 12
 
 
-def _plain(value) -> str:
-    """A front-matter value as one line of plain text: strings arrive HTML-escaped (generator.site.escape)."""
+def _plain(value, *, escaped: bool = True) -> str:
+    """A front-matter value as one line of plain text. Top-level strings arrive HTML-escaped
+    (generator.site.escape); those of nested mappings (sources, analysis) do not (``escaped=False``)."""
     if value is None:
         return ""
-    text = html.unescape(value) if isinstance(value, str) else str(value)
+    text = html.unescape(value) if isinstance(value, str) and escaped else str(value)
     return " ".join(text.split())
 
 
@@ -66,10 +67,10 @@ def words(text: str) -> set[str]:
     return {w for w in _SPLIT.split(text.lower()) if w}
 
 
-def _strings(value) -> list[str]:
+def _strings(value, *, escaped: bool = True) -> list[str]:
     """A front-matter value that should be a list of strings (or one string), as plain strings."""
     values = value if isinstance(value, list) else [value]
-    return [_plain(v) for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+    return [_plain(v, escaped=escaped) for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
 
 
 def _key_words(meta: dict, texts: list[str]) -> list[str]:
@@ -96,11 +97,11 @@ def briefing_names(meta: dict) -> list[str]:
     source_titles = []
     for source in sources if isinstance(sources, list) else ():
         if isinstance(source, dict):  # sources are mappings: escape_meta left them as they are
-            names += [_plain(source.get(key)) for key in ("feed", "author") if isinstance(source.get(key), str)]
-            source_titles.append(_plain(source.get("title")) if isinstance(source.get("title"), str) else "")
+            names += [_plain(source.get(key), escaped=False) for key in ("feed", "author") if isinstance(source.get(key), str)]
+            source_titles.append(_plain(source.get("title"), escaped=False) if isinstance(source.get("title"), str) else "")
     analysis = meta.get("analysis") if isinstance(meta.get("analysis"), dict) else {}
-    entities = _strings(analysis.get("entities"))[:MAX_ENTITIES]
-    names += entities + _strings(analysis.get("actor"))
+    entities = _strings(analysis.get("entities"), escaped=False)[:MAX_ENTITIES]
+    names += entities + _strings(analysis.get("actor"), escaped=False)
     names += _key_words(meta, [_plain(meta.get("title")), _plain(meta.get("description")), *entities, *source_titles])
     return [n for n in names if n]
 
