@@ -131,7 +131,8 @@ def _feed_key(feed: Feed) -> str:
     return json.dumps([INGEST_VERSION, feed.id, feed.title, feed.platform, feed.max_items])
 
 
-def _parse_cached(snapshot: Snapshot, cache_dir: Path | None, keys: "LinkKeys") -> tuple[list[Item], list[Problem], int]:
+def _parse_cached(snapshot: Snapshot, cache_dir: Path | None, keys: "LinkKeys | None" = None) -> tuple[list[Item], list[Problem], int]:
+    keys = keys or LinkKeys()
     with snapshot.path.open("rb") as handle:
         data = handle.read(MAX_SNAPSHOT_BYTES + 1)
     meta = read_meta(snapshot.path)

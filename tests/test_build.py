@@ -373,3 +373,19 @@ def test_migrate_brings_older_layouts_to_the_current_one_once(built, tmp_path):
     again = subprocess.run([sys.executable, "-m", "generator", "migrate", "--docs", str(other)], cwd=REPO,
                            capture_output=True, text=True, timeout=120)
     assert "0 briefings brought" in again.stdout  # once is enough
+
+
+def test_the_committed_briefings_are_what_the_bundled_snapshots_build(built):
+    """Every briefing a fresh build of snapshots/ writes is in docs/ as it would write it (a change to a
+    writer or the analysis without a new version fails here). Links between briefings are left out: a
+    deployment's docs/ may also hold older briefings whose snapshots were pruned."""
+    _, docs, _, _, _ = built
+
+    def told(path: Path):
+        post = frontmatter.load(path)
+        return post.content, {k: v for k, v in post.metadata.items() if k not in ("related", "follows", "updates")}
+
+    fresh = sorted(p.relative_to(docs) for p in (docs / "briefings").rglob("*.md"))
+    assert fresh
+    stale = [str(rel) for rel in fresh if not (REPO / "docs" / rel).is_file() or told(REPO / "docs" / rel) != told(docs / rel)]
+    assert stale == [], "docs/ is out of date: run make build and commit docs/"
