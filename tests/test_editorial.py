@@ -106,7 +106,7 @@ def test_no_text_glitch_on_any_built_page(built_site):
     bad = [
         re.compile(r"\\['`^\"~=]\w|\\[a-zA-Z]+\{|\$[^$\s][^$]*\$"),  # LaTeX
         re.compile(r"\w--\w"),  # a LaTeX en dash left as two hyphens
-        re.compile(r"“[\"“]|[\"”]”"),  # doubled quotation marks
+        re.compile(r"“[\"“]|[\"”]”|\"[.!?,]”"),  # doubled quotation marks, also across a full stop
         re.compile(r"[.!?]”\."),  # "late.”."
         re.compile(r"&amp;(?:gt|lt|amp|quot);"),  # an entity escaped twice, shown as text
         re.compile(r"\bU/[a-z]"),  # a Reddit handle re-cased
