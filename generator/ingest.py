@@ -506,7 +506,9 @@ def _entry_time(entry, taken: dt.datetime) -> tuple[dt.datetime, str]:
 
 
 def merge_duplicates(items: Iterable[Item], keys: LinkKeys | None = None) -> list[Item]:
-    """Merge items with the same id, or the same normalized link in different feeds.
+    """Merge items with the same id, or the same normalized link in different feeds, or the
+    same headline from the same publication in different feeds (an aggregator's copy of a
+    post whose link goes through the aggregator, beside the publication's own feed).
 
     One feed may legitimately list several entries under one link (a news
     page updated in place), so within a feed a shared link joins copies only
@@ -522,14 +524,19 @@ def merge_duplicates(items: Iterable[Item], keys: LinkKeys | None = None) -> lis
     merged: list[Item] = []
     for item in items:
         id_key, url_key = f"id:{item.id}", f"url:{keys(item.url)}"
+        title_key = f"title:{_bare_title(item.title).casefold()}|{(item.outlet or item.feed_title).casefold()}"
         index = by_key.get(id_key)
         if index is None and url_key in by_key:
             other = merged[by_key[url_key]]
             if item.feed_id not in other.feeds or _bare_title(item.title) == _bare_title(other.title):
                 index = by_key[url_key]
+        if index is None and title_key in by_key and len(item.title) >= 20:
+            if item.feed_id not in merged[by_key[title_key]].feeds:
+                index = by_key[title_key]
         if index is None:
             by_key[id_key] = len(merged)
             by_key.setdefault(url_key, len(merged))
+            by_key.setdefault(title_key, len(merged))
             merged.append(item)
             continue
         merged[index] = _combine(merged[index], item)
