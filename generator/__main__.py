@@ -188,6 +188,23 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    from .migrate import migrate
+
+    try:
+        changed = migrate(Path(args.docs), config)
+    except (BriefingsError, OSError) as exc:
+        print(f"error: migrate stopped: {exc} (each file is either as before or completely rewritten)", file=sys.stderr)
+        return 1
+    for path in changed:
+        print(f"migrated {path}")
+    print(f"{len(changed)} briefing{'s' if len(changed) != 1 else ''} brought to the current layout")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description="AI-discourse briefings: feeds → snapshots → briefings → site.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -236,6 +253,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", type=_parse_now, default=None, help="the time retention counts back from, ISO-8601 (default: the newest snapshot's)")
     p.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("migrate", help="bring briefings of older layouts under docs/ to the current one, once",
+                       description="Rewrite briefings written by older layouts (for editions no build will rebuild) "
+                                   "in the current layout, text unchanged. Example: python -m generator migrate")
+    config_arg(p)
+    p.add_argument("--docs", default="docs", help="MkDocs docs folder (default: docs)")
+    p.set_defaults(func=cmd_migrate)
     return parser
 
 

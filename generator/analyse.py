@@ -36,7 +36,7 @@ from .models import Item, Story, platform_label
 from .textutil import sentences
 
 #: Bump when the analysis changes: briefings are written again.
-ANALYSE_VERSION = "3"
+ANALYSE_VERSION = "4"
 
 STANCES = ("reporting", "supportive", "critical", "question")
 #: Tone (VADER compound, -1..1) beyond which a post's own words take a side.
@@ -366,7 +366,7 @@ _NOT_ENTITY = frozenset(
     edit update tl;dr tldr imo imho eli5 op lol omg ok okay thanks please hey hi well still even maybe
     ai llm llms ml api gpu gpus cpu ceo cto us uk eu un usa op-ed paper abstract phd seo faq diy ama psa we're i've i'd it's don't can't
     show ask tell hn reddit comment comments post posts thread video news breaking exclusive opinion analysis
-    here's that's what's there's""".split()
+    here's that's what's there's hours minutes days weeks months years""".split()
 )
 
 

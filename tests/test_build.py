@@ -309,3 +309,83 @@ def test_a_hand_edited_briefing_of_the_old_layout_keeps_its_one_disclaimer(built
     assert (out / hand.url / "index.html").read_bytes() == (site / hand.url / "index.html").read_bytes()
     mine = content(dom(out / entries[1].url / "index.html")).find("div", "brief-disclaimer")
     assert mine.clean_text() == "Checked and corrected by the editors."
+
+
+def test_an_updated_build_equals_a_fresh_one_when_a_snapshot_changes_only_what_a_page_prints(tmp_path):
+    """A later snapshot that only renames a post's outlet: the briefing shows the new name, as a fresh build would."""
+    snaps = tmp_path / "snapshots"
+    shutil.copytree(REPO / "snapshots", snaps)
+    config = load_config(REPO / "feeds.yaml")
+    docs = tmp_path / "docs"
+    build(config, snaps, docs, ExtractiveWriter(), cache_dir=tmp_path / "cache")
+    before = [p for p in (docs / "briefings").rglob("*.md") if "The Verge" in p.read_text(encoding="utf-8")]
+    assert before
+    feed = snaps / "gnews-military-ai"
+    latest = sorted(feed.glob("*.xml"))[-1]
+    (feed / "20261123T235500Z.xml").write_bytes(latest.read_bytes().replace(b">The Verge</source>", b">The Verge (Vox Media)</source>"))
+    build(config, snaps, docs, ExtractiveWriter(), cache_dir=tmp_path / "cache")
+    fresh = tmp_path / "fresh"
+    build(config, snaps, fresh, ExtractiveWriter(), cache_dir=tmp_path / "cache-fresh")
+    assert tree_digest(docs) == tree_digest(fresh)
+    assert any("The Verge (Vox Media)" in p.read_text(encoding="utf-8") for p in (docs / "briefings").rglob("*.md"))
+
+
+OLD_RELATED_BLOCK = """
+<!-- more-briefings:start -->
+
+<div class="brief-related" markdown>
+
+## More briefings { data-search-exclude }
+
+</div>
+
+<!-- more-briefings:end -->
+"""
+
+
+def test_migrate_brings_older_layouts_to_the_current_one_once(built, tmp_path):
+    """Briefings of editions no build will rebuild (their snapshots pruned) are migrated by a script."""
+    from generator import render
+    from sitebuild import to_old_disclaimer_layout
+
+    _, docs, _, _, config = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    entries, _ = render.scan(other)
+    current = {e.path: (other / e.path).read_text(encoding="utf-8") for e in entries}
+    for e in entries:  # as layout 3 wrote them: a 1-5 grade, no lead or thread, both blocks in the Markdown
+        text = to_old_disclaimer_layout(current[e.path]).replace("render: '4'", "render: '3'") + OLD_RELATED_BLOCK
+        text = re.sub(r"(?m)^lead: \w+\n|^thread: \w+\n", "", text)
+        text = re.sub(r"(?m)^significance: (\w+)$", lambda m: f"significance: {dict(high=5, medium=3, low=1)[m.group(1)]}", text)
+        (other / e.path).write_text(text, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "generator", "migrate", "--docs", str(other)], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert f"{len(entries)} briefings brought to the current layout" in run.stdout
+    for e in entries:
+        text = (other / e.path).read_text(encoding="utf-8")
+        assert "more-briefings" not in text and "brief-disclaimer" not in text, e.path
+        meta = frontmatter.loads(text).metadata
+        assert meta["generator"]["render"] == render.RENDER_VERSION and meta["significance"] in render.LEVELS
+        assert frontmatter.loads(text).content.strip() == frontmatter.loads(current[e.path]).content.strip()
+    leads = [e for e in render.scan(other)[0] if e.lead]
+    assert len({e.date for e in leads}) == len(leads) == len({e.date for e in entries})  # one lead per edition
+    again = subprocess.run([sys.executable, "-m", "generator", "migrate", "--docs", str(other)], cwd=REPO,
+                           capture_output=True, text=True, timeout=120)
+    assert "0 briefings brought" in again.stdout  # once is enough
+
+
+def test_the_committed_briefings_are_what_the_bundled_snapshots_build(built):
+    """Every briefing a fresh build of snapshots/ writes is in docs/ as it would write it (a change to a
+    writer or the analysis without a new version fails here). Links between briefings are left out: a
+    deployment's docs/ may also hold older briefings whose snapshots were pruned."""
+    _, docs, _, _, _ = built
+
+    def told(path: Path):
+        post = frontmatter.load(path)
+        return post.content, {k: v for k, v in post.metadata.items() if k not in ("related", "follows", "updates")}
+
+    fresh = sorted(p.relative_to(docs) for p in (docs / "briefings").rglob("*.md"))
+    assert fresh
+    stale = [str(rel) for rel in fresh if not (REPO / "docs" / rel).is_file() or told(REPO / "docs" / rel) != told(docs / rel)]
+    assert stale == [], "docs/ is out of date: run make build and commit docs/"

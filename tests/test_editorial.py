@@ -106,7 +106,7 @@ def test_no_text_glitch_on_any_built_page(built_site):
     bad = [
         re.compile(r"\\['`^\"~=]\w|\\[a-zA-Z]+\{|\$[^$\s][^$]*\$"),  # LaTeX
         re.compile(r"\w--\w"),  # a LaTeX en dash left as two hyphens
-        re.compile(r"“[\"“]|[\"”]”"),  # doubled quotation marks
+        re.compile(r"“[\"“]|[\"”]”|\"[.!?,]”"),  # doubled quotation marks, also across a full stop
         re.compile(r"[.!?]”\."),  # "late.”."
         re.compile(r"&amp;(?:gt|lt|amp|quot);"),  # an entity escaped twice, shown as text
         re.compile(r"\bU/[a-z]"),  # a Reddit handle re-cased
@@ -191,3 +191,28 @@ def test_a_general_front_page_gives_only_its_posts_about_ai(built_site, briefing
         assert off_topic not in everything, off_topic
     # its posts about AI are used, merged with the same post from another feed where there is one
     assert "Users Are Canceling Subscriptions After Northlight AI Rewrote Its Military Rules" in everything
+
+
+def _urls(post) -> set[str]:
+    found = {s["url"] for s in post["sources"]}
+    found |= set(re.findall(r"\]\(<(https?://[^>]+)>\)", "\n".join(_also(post))))
+    return found
+
+
+def test_no_post_is_told_in_two_briefings_of_an_edition(briefings):
+    by_edition = collections.defaultdict(list)
+    for entry, post in briefings:
+        by_edition[entry.date].append(_urls(post))
+    for day, groups in by_edition.items():
+        seen: set[str] = set()
+        for urls in groups:
+            assert not urls & seen, (day, urls & seen)
+            seen |= urls
+
+
+def test_one_story_one_briefing_the_drone_swarm_day(briefings):
+    """On 22 November the Army's drone-swarm test and the argument over "meaningful human control"
+    are one conversation: one briefing carries both, none tells it again."""
+    day = [(e, p) for e, p in briefings if e.date == dt.date(2026, 11, 22)]
+    carrying = [e.path for e, p in day if any("drone" in s["title"].lower() or "swarm" in s["title"].lower() for s in p["sources"])]
+    assert len(carrying) == 1, carrying

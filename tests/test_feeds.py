@@ -241,7 +241,7 @@ def test_hostile_text_reaches_a_feed_reader_as_text(tmp_path):
         shown = visible_text(content)
         for n, hostile in enumerate(HOSTILE):
             literal = " ".join(hostile.replace("\x00", "").replace("\x07", "").replace("\x1b", "").split())
-            assert f"Quoted {literal}" in shown, (n, literal)
+            assert render.nested(f"Quoted {literal}") in shown, (n, literal)  # a quotation's own quotes turn single
         assert 'alert("hand")' not in content and "Hand" in shown
         # a relative link in a hand-edited body points at the site
         assert f'href="{config.site.url}briefings/2026/11/20/other/"' in content

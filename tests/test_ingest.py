@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from generator.ingest import Snapshot, ingest, merge_duplicates, parse_snapshot
-from generator.models import Beat, Config, Feed, Site
+from generator.models import Beat, Config, Feed, Item, Site
 
 from conftest import REPO, utc
 
@@ -268,3 +268,19 @@ def test_latex_in_arxiv_entries_becomes_characters():
     assert item.title == "Licence Drift, 2023–2026"
     assert item.author == "Sebastián Ortuño, María José Quintero"
     assert item.text == "In 27–35% of releases the α term grows."
+
+
+def test_an_aggregators_copy_merges_with_the_publications_own_post():
+    """Google News links through itself; the same headline from the same outlet is one post."""
+    import dataclasses
+
+    own = Item(id="a", feed_id="sel", platform="news", title="Study: AI answers cut click-through by a third",
+               url="https://searchengineland.com/study-468390", author="Marcus Ibe", published=utc(2026, 11, 23, 13, 0),
+               text="Long text of the article.", feeds=("sel",), feed_title="Search Engine Land")
+    copy = dataclasses.replace(own, id="b", feed_id="gnews", url="https://news.google.com/rss/articles/CBMi123", author="",
+                               text="", feeds=("gnews",), feed_title="Google News", outlet="Search Engine Land")
+    other_outlet = dataclasses.replace(copy, id="c", url="https://news.google.com/rss/articles/CBMi456", outlet="The Verge")
+    merged = merge_duplicates([own, copy, other_outlet])
+    assert len(merged) == 2
+    (both,) = [i for i in merged if set(i.feeds) == {"sel", "gnews"}]
+    assert both.url == own.url and both.text == "Long text of the article."

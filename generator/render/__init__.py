@@ -36,6 +36,7 @@ from .briefing import (  # noqa: F401
     h,
     md_escape,
     md_link_target,
+    nested,
     ordered,
     platform_counts,
     platform_mix_html,

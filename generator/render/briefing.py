@@ -21,7 +21,7 @@ BRIEFINGS_DIR = "briefings"
 #: Bump when the layout of briefing files changes: briefings of the editions
 #: being built are then written again (the Claude writer answers from its
 #: response cache where it has one).
-RENDER_VERSION = "7"
+RENDER_VERSION = "8"
 #: Front-matter keys that link briefings (paths under docs/), set for every briefing by
 #: Archive.commit from the whole archive: "More briefings", and the briefings of the same
 #: story before ("Follows") and after ("Update") it.
@@ -253,10 +253,19 @@ def briefing_body(briefing: Briefing) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+_INNER_DOUBLE = re.compile(r'"([^"\n]{1,300})"|“([^“”\n]{1,300})”')
+
+
+def nested(quote: str) -> str:
+    """A quotation's own quotation marks as single ones, inside the double marks the page adds
+    (“… ‘as a precaution’.” rather than “… "as a precaution".”)."""
+    return _INNER_DOUBLE.sub(lambda m: f"‘{m.group(1) or m.group(2)}’", quote)
+
+
 def _paragraph_markdown(spans: Sequence[Span], numbers: dict[int, int]) -> str:
     out = []
     for span in spans:
-        text = md_escape(span.text)
+        text = md_escape(nested(span.text) if span.quote else span.text)
         if span.text[:1].isspace():
             text = " " + text
         if span.text[-1:].isspace():
@@ -295,7 +304,7 @@ def footnote_text(item: Item, quotes: Sequence[str]) -> str:
         if q and q not in seen:
             seen.append(q)
     if seen:
-        text += " " + " … ".join(f"“{md_escape(q)}”" for q in seen[:3])
+        text += " " + " … ".join(f"“{md_escape(nested(q))}”" for q in seen[:3])
     return text
 
 

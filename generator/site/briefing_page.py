@@ -4,7 +4,7 @@ reading column without sidebars), and the latest briefings the 404 page offers.
 A briefing is a page whose front matter has a ``beat`` and a ``generator`` (as in
 overrides/main.html). Its chart is drawn from ``timeline:`` (generator/render/charts.py) and
 put after the story's text, before its sources; a briefing of fewer than four posts, or whose
-front matter has no readable timeline (one from before layout 7, or edited by hand), has none.
+front matter has no readable timeline (one from before layout 8, or edited by hand), has none.
 Its table of contents would list only "Sources" and "Also in the conversation", and it is not in
 the navigation: both sidebars are hidden (``hide:``), and the text keeps a reading width
 (docs/assets/briefings.css).

@@ -24,7 +24,7 @@ from ..models import Beat, Briefing, Item, Span, Story, platform_label
 from ..textutil import digest
 from . import Job, Outcome
 
-VERSION = "extractive-5"
+VERSION = "extractive-7"
 #: Longest teaser quotation, in characters.
 TEASER_QUOTE = 130
 
@@ -462,21 +462,34 @@ def _shape(story: Story, a: Analysis, subject: str, where: str) -> str:
     if counts["question"] and counts["question"] >= counts["reporting"] / 2:
         return f"{subject} leaves {where} with more questions than answers."
     return _pick(story, "t-report", (f"{subject} is reported on {where}; the argument has yet to start.",
-                                     f"{subject} makes news on {where}, but nobody is arguing over it yet."))
+                                     f"{subject} is being reported on {where}, but nobody is arguing over it yet."))
+
+
+_GERUND = re.compile(r"^[A-Z][a-z]+ing\b")
 
 
 def subject(story: Story, a: Analysis, title: str) -> str:
-    """Who or what the story is about, to open the teaser: a name the headline itself uses (the
-    earliest there) and many posts repeat; or a distinctive name most posts use; or nothing."""
-    need = max(2, -(-len(story.items) // 4)) if len(story.items) > 2 else 1
-    named = [(name, count) for name, count in a.entities if count >= need]
-    in_title = [(title.find(name), name) for name, _ in named if name in title]
-    if in_title:
-        return min(in_title)[1]
-    for name, _ in named:
-        if len(name.split()) > 1 or re.search(r"\d|[a-z][A-Z]", name):
+    """Who or what the story is about, to open the teaser, or "" when no name plainly is: a name
+    the headline opens with (in its first three words) that a third of the posts use, or a
+    distinctive one (digits, inner capitals) that half of them use."""
+    fresh = [i for i in story.items if not i.backlog] or list(story.items)
+    third = max(2, -(-len(fresh) // 3)) if len(fresh) > 2 else len(fresh)
+    half = max(2, -(-len(fresh) // 2)) if len(fresh) > 2 else len(fresh)
+    opening = " ".join(title.split()[:3])
+    for name, count in a.entities:
+        name = re.sub(r"['’]s$", "", name)
+        if _GERUND.match(name) or any(w.lower() in _WEEKDAYS for w in name.split()):
+            continue
+        if name.split()[0] in opening.split() and name in title and count >= third:
+            return name
+    for name, count in a.entities:
+        name = re.sub(r"['’]s$", "", name)
+        if re.search(r"\d|[a-z][A-Z]", name) and count >= half:
             return name
     return ""
+
+
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today tonight".split())
 
 
 def teaser(story: Story, a: Analysis, title: str = "") -> str:
