@@ -36,7 +36,7 @@ from .models import Item, Story, platform_label
 from .textutil import sentences
 
 #: Bump when the analysis changes: briefings are written again.
-ANALYSE_VERSION = "4"
+ANALYSE_VERSION = "5"
 
 STANCES = ("reporting", "supportive", "critical", "question")
 #: Tone (VADER compound, -1..1) beyond which a post's own words take a side.
@@ -355,6 +355,14 @@ def _best_sentence(candidates: list[str], stance: str, masked: frozenset[str], c
 _ENTITY = re.compile(
     r"(?<![\w@/#])(?:[A-Z][\w'’.\-]*[A-Za-z0-9]|[A-Z])(?:[ \-](?:[A-Z][\w.\-]*[A-Za-z0-9]|\d[\w.\-]*|AI|of|de|von))*"
 )
+#: Dates and times are not names ("November 21", "PM GMT").
+_TIME_WORDS = frozenset("""january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    am pm gmt utc est pst cet bst""".split())
+#: Ordinary words that title-case and sentence starts capitalise; alone they name nothing.
+_COMMON_WORDS = frozenset("""open less more labs lab free data model models code tools tool update news report
+    study research policy rules rule law open-source local cloud chat agents agent users user people company
+    companies government world global national state city market markets price prices""".split())
 #: Words that may start a capitalised phrase without being part of the name ("The", "Our").
 _LEADING = frozenset("the a an this that these those it its our my your their his her we i you he she they if when".split())
 _NOT_ENTITY = frozenset(
@@ -390,7 +398,9 @@ def entities(items: Sequence[Item]) -> list[tuple[str, int]]:
                     while words and words[-1].lower() in _LEADING | {"of", "de", "von"}:
                         words = words[:-1]
                     name = " ".join(words)
-                    if len(name) < 2 or name.lower() in _NOT_ENTITY:
+                    if len(name) < 2 or name.lower() in _NOT_ENTITY or any(w.lower() in _TIME_WORDS for w in words):
+                        continue
+                    if len(words) == 1 and name.lower() in _COMMON_WORDS:
                         continue
                     at_start = match.start() == 0 and len(words) == 1
                     distinctive = any(c.isdigit() for c in name) or any(
