@@ -176,21 +176,21 @@ def build(
     jobs: list[Job] = []
     keep: dict[dt.date, set[str]] = {}
     ranks: dict[str, int] = {}
+    #: Per edition, the briefings it will have, by rank: (rank, story, unchanged entry or None, new briefing parts or None).
+    placed: dict[dt.date, list[tuple]] = {}
     for edition, stories in plan:
         report.stories += len(stories)
         on_disk = by_edition.get(edition.date, [])
         hashes = {e.inputs_hash: e for e in on_disk if not e.hand_edited and e.render_version == render.briefing.RENDER_VERSION}
         keep[edition.date] = {e.path for e in on_disk if e.hand_edited}
+        placed[edition.date] = []
         report.hand_edited += len(keep[edition.date])
         for rank, story in enumerate(stories, start=1):
             h = inputs_hash(story, config, writer)
             ranks[story.id] = rank
             if h in hashes:
                 # Same inputs: the text stands; only its place in the edition may move.
-                entry = hashes[h]
-                archive.update(entry.path, rank=rank, significance=story.significance, lead=story.lead,
-                               thread=story.thread or story.id)
-                keep[edition.date].add(entry.path)
+                placed[edition.date].append((rank, story, hashes[h], None))
                 report.unchanged += 1
             else:
                 follows = edition_of.get(story.follows) if story.follows else None
@@ -198,9 +198,7 @@ def build(
                                 analysis=analyse(story), follows=follows))
 
     failed_editions: set[dt.date] = set()
-    taken = set(archive.entries)
-    outcomes = sorted(writer.write_all(jobs), key=lambda o: (o.job.story.edition, ranks[o.job.story.id]))
-    for outcome in outcomes:
+    for outcome in writer.write_all(jobs):
         story = outcome.job.story
         if outcome.briefing is None:
             message = outcome.error.message if outcome.error else "the writer returned no briefing"
@@ -208,16 +206,31 @@ def build(
             failed_editions.add(story.edition)
             log(f"skipped story {story.id} of {story.edition} ({config.beat(story.beat).name}): {message}")
             continue
-        briefing = outcome.briefing
-        on_disk = by_edition.get(story.edition, [])
-        same_story = [e for e in on_disk if not e.hand_edited and e.story == story.id and e.path not in keep[story.edition]]
-        # The same story rewritten keeps its address; a new one gets a free one.
-        rel = same_story[0].path if same_story else render.briefing_path(briefing, taken - _stale(on_disk, keep))
-        taken.add(rel)
-        keep[story.edition].add(rel)
         analysis = outcome.job.analysis.front_matter(story) if outcome.job.analysis else None
-        meta = render.front_matter(briefing, outcome.job.beat, config, ranks[story.id], analysis)
-        archive.put(rel, meta, render.briefing_body(briefing))
+        meta = render.front_matter(outcome.briefing, outcome.job.beat, config, ranks[story.id], analysis)
+        placed[story.edition].append((ranks[story.id], story, None, (meta, render.briefing_body(outcome.briefing))))
+
+    # Addresses come from the headlines, given in rank order, so that a build on top of docs/ and
+    # a build from nothing give the same files; an unchanged briefing moves if its address is taken.
+    for edition, _ in plan:
+        on_disk = by_edition.get(edition.date, [])
+        taken = set(keep[edition.date])
+        if edition.date in failed_editions:  # its old briefings stay: their addresses are taken
+            taken |= {e.path for e in on_disk} - {entry.path for _, _, entry, _ in placed[edition.date] if entry}
+        addressed = []
+        for rank, story, entry, new in sorted(placed[edition.date], key=lambda p: p[0]):
+            rel = render.path_for(edition.date, entry.title if entry else new[0]["title"], story.id, taken)
+            taken.add(rel)
+            keep[edition.date].add(rel)
+            if entry is not None:
+                fields = {"rank": rank, "significance": story.significance, "lead": story.lead, "thread": story.thread or story.id}
+                new = ({**(entry.meta or {}), **fields}, None if rel == entry.path else archive.body(entry.path))
+            addressed.append((rel, entry, new))
+        # (bodies of moving briefings were read above, before any address was given to another)
+        for rel, entry, (meta, body) in addressed:
+            if entry is not None and entry.path != rel and entry.path not in keep[edition.date]:
+                archive.drop(entry.path)
+            archive.put(rel, meta, body)
 
     # Generated briefings of a rebuilt edition that no story produced any more are removed,
     # unless a story of that edition failed (then the old ones stay until it succeeds).
@@ -231,9 +244,3 @@ def build(
     report.notes.extend(archive.commit(config, writes))
     report.written, report.removed = writes.written, writes.removed
     return report
-
-
-def _stale(entries: list[render.Entry], keep: dict) -> set[str]:
-    """Paths of an edition's generated briefings that are about to be replaced (their slugs may be reused)."""
-    kept = set().union(*keep.values()) if keep else set()
-    return {e.path for e in entries if not e.hand_edited and e.path not in kept}

@@ -389,3 +389,32 @@ def test_the_committed_briefings_are_what_the_bundled_snapshots_build(built):
     assert fresh
     stale = [str(rel) for rel in fresh if not (REPO / "docs" / rel).is_file() or told(REPO / "docs" / rel) != told(docs / rel)]
     assert stale == [], "docs/ is out of date: run make build and commit docs/"
+
+
+class RenamingWriter(ExtractiveWriter):
+    """The extractive writer with other headlines for some stories (as a new writer version might give)."""
+
+    def fingerprint(self):
+        return super().fingerprint() + ":renamed"
+
+    def write_all(self, jobs):
+        import dataclasses
+
+        for outcome in super().write_all(jobs):
+            if outcome.briefing is not None and outcome.job.story.id < "8":
+                outcome = dataclasses.replace(outcome, briefing=dataclasses.replace(outcome.briefing, headline="Renamed: " + outcome.briefing.headline))
+            yield outcome
+
+
+def test_a_build_on_top_of_docs_equals_a_fresh_one_when_headlines_change(built, tmp_path):
+    """Addresses come from headlines in rank order: a rewritten briefing with a new headline moves,
+    and the files are those a build from nothing writes."""
+    _, docs, _, _, config = built
+    other = tmp_path / "docs"
+    shutil.copytree(docs, other)
+    build(config, REPO / "snapshots", other, RenamingWriter(), cache_dir=tmp_path / "cache")
+    fresh = tmp_path / "fresh"
+    build(config, REPO / "snapshots", fresh, RenamingWriter(), cache_dir=tmp_path / "cache-fresh")
+    shutil.copytree(docs / "assets", fresh / "assets")
+    assert any(p.name.startswith("renamed-") for p in (other / "briefings").rglob("*.md"))
+    assert tree_digest(other) == tree_digest(fresh)

@@ -38,6 +38,7 @@ from .briefing import (  # noqa: F401
     md_link_target,
     nested,
     ordered,
+    path_for,
     platform_counts,
     platform_mix_html,
     reading_time,

@@ -14,7 +14,7 @@ import frontmatter
 from slugify import slugify
 
 from ..models import Beat, Briefing, Config, Item, Span, platform_label
-from ..textutil import one_line, safe_url
+from ..textutil import nested, one_line, safe_url
 
 
 BRIEFINGS_DIR = "briefings"
@@ -92,8 +92,12 @@ def h(text: str) -> str:
 
 def briefing_path(briefing: Briefing, taken: set[str]) -> str:
     """docs-relative path for a new briefing: briefings/YYYY/MM/DD/<slug>.md, unique within ``taken``."""
-    day = briefing.story.edition
-    slug = slugify(briefing.headline, max_length=60, word_boundary=True) or briefing.story.id
+    return path_for(briefing.story.edition, briefing.headline, briefing.story.id, taken)
+
+
+def path_for(day: dt.date, headline: str, fallback: str, taken: set[str]) -> str:
+    """briefings/YYYY/MM/DD/<slug of the headline>.md, unique within ``taken``."""
+    slug = slugify(headline, max_length=60, word_boundary=True) or fallback
     base = f"{BRIEFINGS_DIR}/{day:%Y/%m/%d}/{slug}"
     path, n = f"{base}.md", 2
     while path in taken:
@@ -251,15 +255,6 @@ def briefing_body(briefing: Briefing) -> str:
         lines += ["", f"## Also in the conversation {{ .brief-also #also }}", ""]
         lines += [f"- {footnote_text(item, ())}" for item in sorted(others, key=lambda i: (i.published, i.id))]
     return "\n".join(lines).rstrip() + "\n"
-
-
-_INNER_DOUBLE = re.compile(r'"([^"\n]{1,300})"|“([^“”\n]{1,300})”')
-
-
-def nested(quote: str) -> str:
-    """A quotation's own quotation marks as single ones, inside the double marks the page adds
-    (“… ‘as a precaution’.” rather than “… "as a precaution".”)."""
-    return _INNER_DOUBLE.sub(lambda m: f"‘{m.group(1) or m.group(2)}’", quote)
 
 
 def _paragraph_markdown(spans: Sequence[Span], numbers: dict[int, int]) -> str:

@@ -110,14 +110,7 @@ class Archive:
         if body is not None:
             self._bodies[rel] = body
 
-    def update(self, rel: str, **fields) -> None:
-        """Change some front-matter keys of a briefing already in the archive."""
-        entry = self.entries[rel]
-        meta = dict(entry.meta or {})
-        meta.update(fields)
-        self.put(rel, meta)
-
-    def _body(self, rel: str) -> str | None:
+    def body(self, rel: str) -> str | None:
         """A briefing's Markdown as it now stands (after its front matter), or None if it cannot be read."""
         if rel in self._bodies:
             return self._bodies[rel]
@@ -159,7 +152,7 @@ class Archive:
             if final is not None:
                 self.entries[entry.path] = final
         _write_pages(self.docs_dir, config, sorted(self.entries.values(), key=lambda e: (e.date, e.rank, e.path)), writes,
-                     FeedBodies(self._body))
+                     FeedBodies(self.body))
         for rel in sorted(self._dropped):
             remove(self.docs_dir / rel, writes, self.docs_dir)
         return list(self.problems)
