@@ -143,3 +143,12 @@ def sentences(text: str) -> list[str]:
         if rest:
             out.append(rest)
     return out
+
+
+_INNER_DOUBLE = re.compile(r'"([^"\n]{1,300})"|“([^“”\n]{1,300})”')
+
+
+def nested(quote: str) -> str:
+    """A quotation's own quotation marks as single ones, inside the double marks a page adds
+    (“… ‘as a precaution’.” rather than “… "as a precaution".”)."""
+    return _INNER_DOUBLE.sub(lambda m: f"‘{m.group(1) or m.group(2)}’", quote)

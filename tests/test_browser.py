@@ -364,8 +364,9 @@ def search_finds_briefings_by_names_only_their_posts_use(reader, entries, bundle
     assert entities and handles
     picked = [entities[0], handles[0]]
     if bundled:
-        # the issue's own example: a name no headline, teaser or source of the site holds
-        picked.append(next(pair for pair in entities if pair[0] == "Juniper"))
+        # the issue's own example, a lab's assistant named in the posts of one briefing (its teaser
+        # now quotes the sentence that names it; entities[0] above is named in a body only)
+        picked.append(("Juniper", next(e for e in entries if "Juniper" in (((e.meta or {}).get("analysis") or {}).get("entities") or []))))
     for name, entry in picked:
         query = re.sub(r"^\W+|\W+$", "", name.removeprefix("u/").lstrip("@").split("@")[0])  # typed as a reader would
         hits = _search(reader, query)

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from ..analyse import Analysis, Voice, analyse, is_headline_only, is_paper, short_speaker, venue
 from ..errors import WriterError
 from ..fidelity import fidelity
 from ..models import Beat, Briefing, Item, Span, Story, platform_label
-from ..textutil import digest
+from ..textutil import digest, nested
 from . import Job, Outcome
 
-VERSION = "extractive-7"
+VERSION = "extractive-8"
+#: This writer's code and the analysis it writes from: a change to either rewrites its briefings,
+#: so a forgotten VERSION bump cannot leave docs/ stale.
+_SOURCE_DIGEST = digest(*(Path(__file__).resolve().parent.parent.joinpath(name).read_text(encoding="utf-8")
+                          for name in ("writers/extractive.py", "analyse.py")), length=12)
 #: Longest teaser quotation, in characters.
 TEASER_QUOTE = 130
 
@@ -33,7 +38,7 @@ class ExtractiveWriter:
     name = "extractive"
 
     def fingerprint(self) -> str:
-        return VERSION
+        return f"{VERSION}:{_SOURCE_DIGEST}"
 
     def write_all(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         for job in jobs:
@@ -102,6 +107,8 @@ def _that(speaker: str) -> str:
     for lead in ("an article", "a post", "the arXiv paper", "an arXiv paper"):
         if speaker.startswith(lead):
             return "That " + speaker.split(" ", 1)[1]
+    if speaker.startswith("Hacker News commenter"):
+        return f"That comment by {speaker.removeprefix('Hacker News commenter ')} on Hacker News"
     return f"That post by {speaker}" if " on " in speaker else f"That report by {speaker}"
 
 
@@ -109,8 +116,8 @@ def _ends(text: str) -> bool:
     return bool(re.search(r"[.!?…][\"'”’)\]]*$", text.strip()))
 
 
-def _teaser_quote(text: str) -> bool:
-    return len(text) <= TEASER_QUOTE and _ends(text)
+def _teaser_quote(text: str, limit: int = TEASER_QUOTE) -> bool:
+    return len(text) <= limit and _ends(text)
 
 
 # --- choosing what to quote -------------------------------------------------------
@@ -368,7 +375,7 @@ _HN_PREFIX = re.compile(r"^(?:Show|Ask|Tell|Launch) HN:\s*", re.IGNORECASE)
 _FLAIR = re.compile(r"^(?:\[[^\]]{1,20}\]\s*)+")
 _SECTION = re.compile(r"^(?:opinion|analysis|exclusive|breaking|watch|live|explainer|review)\s*[|:]\s*", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|you're|yourself)\b", re.IGNORECASE)
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|my|me|we|our)\b")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|(?i:my|me|we|we're|our))\b")
 _VAGUE = re.compile(r"\b(?:a (?:major|big|top|leading|large) (?:AI )?(?:lab|company|firm|startup)|this (?:company|lab))\b", re.IGNORECASE)
 _HYPE = re.compile(r"\s*(?:[-–—:]\s*)?\b(?:new study|must read|breaking|wow|huge)\b[!.]*\s*$", re.IGNORECASE)
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
@@ -492,41 +499,112 @@ def subject(story: Story, a: Analysis, title: str) -> str:
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today tonight".split())
 
 
+#: Longest quotation a teaser states the stakes with, in characters.
+STAKE_QUOTE = 170
+
+
+def _lead_in(who: str) -> str:
+    """A speaker at the start of a sentence: a phrase of ours is capitalised, a name never is."""
+    return who[:1].upper() + who[1:] if who.startswith(("the ", "an ", "a ")) else who
+
+
+_ENGLISH = frozenset("the a an of to and in is are for on that with as by from this it was".split())
+_OTHER_LANGUAGES = frozenset("der die das und ist für mit von zum den dem le la les et est pour avec des el los las y por con".split())
+
+
+def _english(sentence: str) -> bool:
+    """A rough check that a sentence is in English, the site's language (feeds may be in others)."""
+    words = [w.strip(".,;:!?\"'“”‘’()").lower() for w in sentence.split()]
+    return sum(w in _ENGLISH for w in words) > sum(w in _OTHER_LANGUAGES for w in words)
+
+
+_METHOD = re.compile(r"^(?:we|in this (?:paper|work|study)|this (?:paper|work|study))\b", re.IGNORECASE)
+
+
+def _stake(story: Story, a: Analysis, title: str) -> Voice | None:
+    """The sentence that says what happened, from a voice that reports it: news, blogs and
+    videos first, then papers' findings, the most representative first among them; never a
+    sentence that only restates the headline."""
+    headline_words = set(title.lower().split())
+    reporting = [v for v in ([a.representative] if a.representative else []) + list(a.voices) if v.stance == "reporting"]
+    published = [v for v in reporting if story.items[v.index].platform in ("news", "blog", "youtube")]
+    papers = [v for v in reporting if is_paper(story.items[v.index])]
+    for voice in published + papers + reporting:
+        if not voice.sentence or len(voice.sentence) > STAKE_QUOTE or not _ends(voice.sentence) or not _english(voice.sentence):
+            continue
+        if _METHOD.match(voice.sentence):
+            continue  # what a paper sets out to do is not what happened
+        words = set(voice.sentence.lower().split())
+        shared = len(headline_words & words)
+        if headline_words and (shared >= 0.8 * len(headline_words) or shared >= 0.8 * len(words)):
+            continue
+        return voice
+    return None
+
+
+def _tension(story: Story, a: Analysis, exclude: Voice | None, limit: int = TEASER_QUOTE) -> str:
+    """Where the conversation stands, as one sentence, quoting its sharpest voice where it has one
+    (a quotation of at most ``limit`` characters)."""
+    def quote(v: Voice | None) -> bool:
+        return v is not None and v is not exclude and _teaser_quote(v.sentence, limit)
+
+    counts = a.counts()
+    d = a.sharpest_dissent
+    if a.majority and quote(d):
+        who = short_speaker(story.items[d.index])
+        if d.stance == "critical":
+            return _pick(story, "t2-dissent", (f"Most posts welcome it; the objection, from {who}: “{nested(d.sentence)}”",
+                                               f"Not everyone is convinced. {_lead_in(who)} objects: “{nested(d.sentence)}”"))
+        return _pick(story, "t2-dissent", (f"Most posts are critical; against the grain, {who}: “{nested(d.sentence)}”",
+                                           f"Not everyone objects. {_lead_in(who)} counters: “{nested(d.sentence)}”"))
+    if not a.majority and counts["supportive"] and counts["critical"]:
+        con = d if quote(d) and d.stance == "critical" else _strongest_quotable(a, "critical", exclude, limit)
+        if con is not None:
+            return f"Opinion splits; the sharpest objection, from {short_speaker(story.items[con.index])}: “{nested(con.sentence)}”"
+        return "Opinion splits between approval and criticism."
+    if a.majority:
+        v = _strongest_quotable(a, a.majority, exclude, limit)
+        word = "criticism" if a.majority == "critical" else "welcome"
+        if v is not None:
+            return f"The {word}, in the words of {short_speaker(story.items[v.index])}: “{nested(v.sentence)}”"
+        return "The posts that take a clear side are critical." if a.majority == "critical" else "The posts that take a clear side welcome it."
+    if quote(a.question):
+        return _pick(story, "t2-question", (f"Still open, from {short_speaker(story.items[a.question.index])}: “{nested(a.question.sentence)}”",
+                                            f"The question it leaves, from {short_speaker(story.items[a.question.index])}: “{nested(a.question.sentence)}”"))
+    return _pick(story, "t2-none", ("No one in the conversation has taken a side yet.", "Nobody has argued it either way yet."))
+
+
+def _strongest_quotable(a: Analysis, stance: str, exclude: Voice | None, limit: int = TEASER_QUOTE) -> Voice | None:
+    pool = [v for v in a.voices if v.stance == stance and v is not exclude and _teaser_quote(v.sentence, limit)]
+    sign = 1 if stance == "supportive" else -1
+    return max(pool, key=lambda v: (round(sign * v.tone, 6), -v.index)) if pool else None
+
+
 def teaser(story: Story, a: Analysis, title: str = "") -> str:
-    """One or two sentences that state the tension in plain words (never a list of keywords):
-    where the conversation leans, and the sharpest line against it or the question it leaves.
-    It opens on what is particular to the story (its actor, or the line quoted), so that the
-    teasers of an edition do not open alike."""
+    """One or two sentences that state the stakes and the tension in plain words (never a list of
+    keywords, platforms or counts): what happened, in the words of a voice that reports it, then
+    where the conversation stands, quoting its sharpest voice. Each teaser opens on what is
+    particular to its story (who reports it, or its subject), so those of an edition do not open alike."""
+    stake = _stake(story, a, title)
+    if stake is not None:
+        # The stake opens the teaser, so teasers open on what is particular to their story.
+        item = story.items[stake.index]
+        verb = "finds" if is_paper(item) else "reports" if item.platform in ("news", "blog") or item.text_by else "writes"
+        said = nested(stake.sentence.rstrip())
+        if said.endswith("."):
+            said = f"“{said[:-1]},” {short_speaker(item)} {verb}."
+        else:
+            said = f"“{said}” {short_speaker(item)} {'asks' if said.endswith('?') else verb}."
+        return f"{said} {_tension(story, a, stake)}"
+    # No sentence states what happened: the tension alone, with room for a longer quotation.
+    tension = _tension(story, a, None, STAKE_QUOTE)
+    if "“" in tension:
+        return tension[:1].upper() + tension[1:]
     places: list[str] = []
     for p, _, _ in a.spread:
-        label = _where(p)
-        if label not in places:
-            places.append(label)
-    where = _list(places[:3])
-    d = a.sharpest_dissent
-    quote_voice = d if d is not None and _teaser_quote(d.sentence) else None
-    if quote_voice is None and a.question is not None and _teaser_quote(a.question.sentence):
-        quote_voice = a.question
-    if quote_voice is None and a.representative is not None and _teaser_quote(a.representative.sentence):
-        quote_voice = a.representative
-    actor = subject(story, a, title)
-    if actor:
-        first = _shape(story, a, actor, where)
-        if quote_voice is None:
-            return first
-        who = short_speaker(story.items[quote_voice.index])
-        if quote_voice is d:
-            lead = _pick(story, "t-dissent", (f"The sharpest objection, from {who}: ", f"Against the grain, {who}: "))
-        elif quote_voice.stance == "question":
-            lead = _pick(story, "t-question", (f"The open question, from {who}: ", f"Still unanswered, from {who}: "))
-        else:
-            lead = _pick(story, "t-line", (f"In the words of {who}: ", f"As {who} puts it: "))
-        return f"{first} {lead}“{quote_voice.sentence}”"
-    if quote_voice is not None:
-        who = short_speaker(story.items[quote_voice.index])
-        shape = _shape(story, a, "The story", where)
-        return f"“{quote_voice.sentence}” — {who}. {shape}"
-    return _shape(story, a, "The story", where)
+        if _where(p) not in places:
+            places.append(_where(p))
+    return _shape(story, a, subject(story, a, title) or "The story", _list(places[:3]))
 
 
 # --- the briefing -----------------------------------------------------------------
